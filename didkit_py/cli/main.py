@@ -1,0 +1,49 @@
+"""``didkit``: the umbrella command. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from .. import __version__
+
+app = typer.Typer(
+    name="didkit",
+    help="Decentralized identity toolkit: keys, DIDs, verifiable credentials, selective disclosure.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"didkit-py {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logs on stderr."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    ctx.obj = {"debug": debug}
+    if debug:
+        logging.basicConfig(level=logging.DEBUG)
+
+
+# --- command groups (one module each; keep this list sorted) -------------------------------
+# (each group module defines `app: typer.Typer`, or a single command function)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Timing varies on a loaded 2-core CI machine: no per-example deadline, and no health check
+# that fails a test merely for being slow. Budgets are set per test where they matter.
+settings.register_profile(
+    "didkit", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("didkit")
 
 ROOT = Path(__file__).resolve().parent.parent
 #: ../shared beside the checkout (CI lays it there); DIDKIT_SHARED overrides.

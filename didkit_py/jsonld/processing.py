@@ -1,0 +1,263 @@
+"""JSON-LD expansion, compaction and toRdf (pyld), with a *safe mode* and offline contexts.
+
+Safe mode
+---------
+Plain JSON-LD silently drops what it cannot map to an IRI. For signed data that is dangerous:
+an undefined property is not in the canonical N-Quads, so it is not signed, yet a consumer that
+reads the JSON sees it as part of the credential. pyld has no safe mode, so we implement the
+checks Digital Bazaar's ``jsonld.js`` makes with ``safe: true`` (its ``_notSafeEventCodes``).
+Every one of these raises :class:`InvalidInput` with ``code="jsonld.safe_mode"``:
+
+1. **Dropped property** ("invalid property", "reserved term"): a key that does not expand to an
+   absolute IRI or a keyword (pyld's ``on_property_dropped`` hook).
+2. **Dropped value or object** ("free-floating scalar", "empty object", "object with only @id /
+   @language / @list / @value", "null @value value"): any element pyld's ``_expand`` turns into
+   nothing although the input had something there (checked by wrapping ``_expand``).
+3. **Relative or invalid IRIs in the expanded output** ("relative @id/@type/@vocab reference",
+   "relative subject/predicate/object/graph reference", "blank node predicate", "reserved @id
+   value"): after expansion we walk the result and require every ``@id`` to be an absolute IRI
+   or a blank node identifier, every node ``@type`` to be an absolute IRI, every property to be
+   an absolute IRI that is not a blank node, and every ``@language`` to be well-formed BCP 47;
+   anything else would be silently dropped by toRdf.
+
+Not checked (as in ``jsonld.js``): a JSON ``null`` property value, which expresses "no value"
+and produces no triple; compact IRIs whose prefix is undefined (``foo:bar`` is already an
+absolute IRI with scheme ``foo``).
+
+Numbers follow JSON-LD toRdf: a whole-number float (``7.0``, as Python reads it from JSON) is an
+``xsd:integer`` ``"7"``, any other float an ``xsd:double`` in canonical form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pyld import jsonld as _pyld
+from pyld.identifier_issuer import IdentifierIssuer
+
+from ..errors import DidkitError, InvalidInput, LimitExceeded, ResolutionError
+from .loader import DocumentLoader
+from .rdfc import Quad, escape_literal
+
+__all__ = ["compact", "expand", "expanded_to_quads", "to_quads"]
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+_BNODE = re.compile(r"^_:[^\s]+$")
+_LANGUAGE = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
+
+#: Deepest JSON nesting we hand to pyld (its recursion would otherwise hit Python's limit).
+MAX_DEPTH = 64
+
+
+class _SafeModeViolation(InvalidInput):
+    default_code = "jsonld.safe_mode"
+
+
+class _Processor(_pyld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor with the safe-mode checks 1 and 2 of the module docstring."""
+
+    def __init__(self, safe: bool) -> None:
+        super().__init__(on_property_dropped=self._dropped if safe else _pyld.noop)
+        self._safe = safe
+
+    @staticmethod
+    def _dropped(expanded_property: Any) -> None:
+        raise _SafeModeViolation(
+            f"term {expanded_property!r} is not defined by any context (safe mode)",
+            code="jsonld.undefined_term",
+        )
+
+    def _expand(  # type: ignore[no-untyped-def]
+        self,
+        active_ctx,
+        active_property,
+        element,
+        options,
+        inside_list=False,
+        inside_index=False,
+        type_scoped_ctx=None,
+    ):
+        out = super()._expand(
+            active_ctx,
+            active_property,
+            element,
+            options,
+            inside_list=inside_list,
+            inside_index=inside_index,
+            type_scoped_ctx=type_scoped_ctx,
+        )
+        if self._safe and out is None and element is not None:
+            raise _SafeModeViolation(
+                f"JSON-LD would drop a value under {active_property!r} (safe mode)",
+                code="jsonld.safe_mode",
+            )
+        return out
+
+
+def _options(loader: DocumentLoader, **extra: Any) -> dict[str, Any]:
+    from pyld.context_resolver import ContextResolver
+
+    return {
+        "documentLoader": loader,
+        "contextResolver": ContextResolver(loader.resolved_context_cache, loader),
+        "base": None,
+        "processingMode": "json-ld-1.1",
+        **extra,
+    }
+
+
+def _unwrap(exc: BaseException) -> DidkitError:
+    """Find our own error inside pyld's wrapping, or convert pyld's error to InvalidInput."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DidkitError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    code = getattr(exc, "code", None)
+    if code in ("loading remote context failed", "loading document failed"):
+        return ResolutionError("a JSON-LD context could not be loaded", code="jsonld.context")
+    return InvalidInput(f"invalid JSON-LD: {code or type(exc).__name__}", code="jsonld.syntax")
+
+
+def _check_depth(value: Any, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise LimitExceeded("JSON-LD document nested too deeply", code="jsonld.depth")
+    if isinstance(value, dict):
+        for v in value.values():
+            if isinstance(v, dict | list):
+                _check_depth(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, dict | list):
+                _check_depth(v, depth + 1)
+
+
+def _check_expanded(value: Any) -> None:
+    """Safe-mode check 3 (module docstring) over an expanded JSON-LD value."""
+    if isinstance(value, list):
+        for item in value:
+            _check_expanded(item)
+        return
+    if not isinstance(value, dict):
+        return
+    if "@value" in value:
+        lang = value.get("@language")
+        if lang is not None and (not isinstance(lang, str) or not _LANGUAGE.match(lang)):
+            raise _SafeModeViolation("invalid @language value (safe mode)")
+        vtype = value.get("@type")
+        if isinstance(vtype, str) and vtype != "@json" and not _ABSOLUTE_IRI.match(vtype):
+            raise _SafeModeViolation("relative @type reference (safe mode)", code="jsonld.relative_iri")
+        return
+    for key, item in value.items():
+        if key == "@id":
+            if not isinstance(item, str) or not (_ABSOLUTE_IRI.match(item) or _BNODE.match(item)):
+                raise _SafeModeViolation(
+                    "relative or invalid @id reference (safe mode)", code="jsonld.relative_iri"
+                )
+        elif key == "@type":
+            for t in item if isinstance(item, list) else [item]:
+                if not isinstance(t, str) or not (_ABSOLUTE_IRI.match(t) or _BNODE.match(t)):
+                    raise _SafeModeViolation(
+                        f"relative @type reference {t!r} (safe mode)", code="jsonld.relative_iri"
+                    )
+        elif key == "@reverse":
+            if isinstance(item, dict):
+                for prop, vals in item.items():
+                    if not _ABSOLUTE_IRI.match(prop):
+                        raise _SafeModeViolation("relative @reverse property (safe mode)")
+                    _check_expanded(vals)
+        elif key.startswith("@"):
+            if key in ("@graph", "@list", "@set", "@included"):
+                _check_expanded(item)
+        else:
+            if not _ABSOLUTE_IRI.match(key):
+                raise _SafeModeViolation(
+                    f"property {key!r} is not an absolute IRI (safe mode)", code="jsonld.relative_iri"
+                )
+            _check_expanded(item)
+
+
+def expand(document: Any, *, loader: DocumentLoader, safe: bool = True) -> list[Any]:
+    """JSON-LD 1.1 expansion with offline contexts; safe mode on by default."""
+    if not isinstance(document, dict | list):
+        raise InvalidInput("JSON-LD document must be an object or array", code="jsonld.syntax")
+    _check_depth(document)
+    proc = _Processor(safe)
+    try:
+        out = proc.expand(document, _options(loader))
+    except DidkitError:
+        raise
+    except RecursionError as exc:
+        raise LimitExceeded("JSON-LD document nested too deeply", code="jsonld.depth") from exc
+    except Exception as exc:
+        raise _unwrap(exc) from exc
+    if safe:
+        _check_expanded(out)
+    return list(out)
+
+
+def compact(expanded: Any, context: Any, *, loader: DocumentLoader) -> dict[str, Any]:
+    """Compact already-expanded JSON-LD with ``context`` (used by skolemization)."""
+    proc = _Processor(True)
+    try:
+        out = proc.compact(expanded, {"@context": context}, _options(loader, skipExpansion=True))
+    except DidkitError:
+        raise
+    except Exception as exc:
+        raise _unwrap(exc) from exc
+    return dict(out)
+
+
+def _term(t: Mapping[str, Any]) -> str:
+    if t["type"] == "IRI":
+        return "<" + str(t["value"]) + ">"
+    if t["type"] == "blank node":
+        return str(t["value"])
+    value = escape_literal(t["value"])
+    datatype = t.get("datatype")
+    if datatype == _RDF_LANGSTRING:
+        return f'"{value}"@{t["language"]}' if t.get("language") else f'"{value}"'
+    if datatype and datatype != _XSD_STRING:
+        return f'"{value}"^^<{datatype}>'
+    return f'"{value}"'
+
+
+def expanded_to_quads(expanded: Sequence[Any]) -> list[Quad]:
+    """JSON-LD toRdf (Deserialize JSON-LD to RDF) of an already expanded, checked document."""
+    proc = _Processor(True)
+    options = {
+        "produceGeneralizedRdf": False,
+        "rdfDirection": "i18n-datatype",
+        "processingMode": "json-ld-1.1",
+    }
+    issuer = IdentifierIssuer("_:b")
+    node_map: dict[str, Any] = {"@default": {}}
+    try:
+        proc._create_node_map(list(expanded), node_map, "@default", issuer)
+        quads: list[Quad] = []
+        for graph_name, graph in sorted(node_map.items()):
+            if graph_name == "@default":
+                g = ""
+            elif _BNODE.match(graph_name):
+                g = graph_name
+            elif _ABSOLUTE_IRI.match(graph_name):
+                g = "<" + graph_name + ">"
+            else:
+                raise _SafeModeViolation("relative graph reference (safe mode)", code="jsonld.relative_iri")
+            for triple in proc._graph_to_rdf(graph, issuer, options):
+                subject, predicate = _term(triple["subject"]), _term(triple["predicate"])
+                quads.append((subject, predicate, _term(triple["object"]), g))
+    except DidkitError:
+        raise
+    except Exception as exc:
+        raise _unwrap(exc) from exc
+    return quads
+
+
+def to_quads(document: Any, *, loader: DocumentLoader, safe: bool = True) -> list[Quad]:
+    """Expand (safe mode) and convert to RDF quads with serialized terms."""
+    return expanded_to_quads(expand(document, loader=loader, safe=safe))

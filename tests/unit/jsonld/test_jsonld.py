@@ -1,0 +1,286 @@
+"""Offline loader, safe mode, number handling and RDFC-1.0 work limits."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from didkit_py.errors import InvalidInput, LimitExceeded, ResolutionError
+from didkit_py.jsonld import (
+    BUNDLED_CONTEXTS,
+    DocumentLoader,
+    canonicalize,
+    canonize_document,
+    expand,
+    parse_nquads,
+    to_quads,
+)
+
+V2 = "https://www.w3.org/ns/credentials/v2"
+EX = "https://www.w3.org/ns/credentials/examples/v2"
+
+
+@pytest.fixture(scope="module")
+def loader() -> DocumentLoader:
+    return DocumentLoader()
+
+
+def _cred(**subject: Any) -> dict[str, Any]:
+    return {
+        "@context": [V2, EX],
+        "id": "urn:uuid:1",
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {"id": "did:example:subject", **subject},
+    }
+
+
+def test_bundled_contexts_are_all_present_and_json(loader: DocumentLoader) -> None:
+    needed = {
+        V2,
+        "https://www.w3.org/2018/credentials/v1",
+        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+        "https://w3id.org/security/data-integrity/v1",
+        "https://w3id.org/security/data-integrity/v2",
+        "https://w3id.org/security/multikey/v1",
+        "https://www.w3.org/ns/did/v1",
+        EX,
+        "https://www.w3.org/2018/credentials/examples/v1",
+        "https://w3id.org/citizenship/v4rc1",
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        "https://w3id.org/vdl/v1",
+        "https://w3id.org/vdl/aamva/v1",
+    }
+    assert needed <= set(BUNDLED_CONTEXTS)
+    for url in needed:
+        doc = loader.load(url)
+        assert "@context" in doc
+
+
+def test_loader_returns_private_copies(loader: DocumentLoader) -> None:
+    a = loader.load(V2)
+    a["@context"]["poisoned"] = "https://evil.example/"
+    assert "poisoned" not in loader.load(V2)["@context"]
+
+
+def test_loader_refuses_unbundled_context(loader: DocumentLoader) -> None:
+    with pytest.raises(ResolutionError) as info:
+        loader.load("https://example.com/contexts/mine.jsonld")
+    assert info.value.code == "jsonld.context_not_allowed"
+    doc = _cred(name="x")
+    doc["@context"].append("https://example.com/contexts/mine.jsonld")
+    with pytest.raises(ResolutionError):
+        to_quads(doc, loader=loader)
+
+
+def test_allow_list_uses_the_given_fetcher_only_for_listed_prefixes() -> None:
+    calls: list[str] = []
+
+    def http_get(url: str) -> bytes:
+        calls.append(url)
+        return json.dumps({"@context": {"shoe": "https://shoes.example/#shoe"}}).encode()
+
+    ld = DocumentLoader(allow_remote=["https://shoes.example/"], http_get=http_get)
+    assert ld.load("https://shoes.example/ctx")["@context"]["shoe"]
+    with pytest.raises(ResolutionError):
+        ld.load("https://other.example/ctx")
+    assert calls == ["https://shoes.example/ctx"]
+    with pytest.raises(InvalidInput):
+        DocumentLoader(allow_remote=["http://plain.example/"])
+
+
+def test_extra_documents_are_served() -> None:
+    ld = DocumentLoader(extra={"https://x.example/c": {"@context": {"a": "https://x.example/a"}}})
+    doc = {"@context": "https://x.example/c", "@id": "https://x.example/s", "a": "v"}
+    assert canonize_document(doc, loader=ld) == '<https://x.example/s> <https://x.example/a> "v" .\n'
+
+
+def test_safe_mode_rejects_undefined_term(loader: DocumentLoader) -> None:
+    doc = {
+        "@context": [V2],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:i",
+        "credentialSubject": {"id": "did:example:s", "notDefinedAnywhere": "x"},
+    }
+    with pytest.raises(InvalidInput) as info:
+        expand(doc, loader=loader)
+    assert info.value.code == "jsonld.undefined_term"
+    # Without safe mode the claim silently disappears: exactly what safe mode prevents.
+    quads = to_quads(doc, loader=loader, safe=False)
+    assert not any("notDefinedAnywhere" in q[1] for q in quads)
+
+
+def test_safe_mode_rejects_relative_type_and_id(loader: DocumentLoader) -> None:
+    doc = {
+        "@context": [V2],
+        "type": ["VerifiableCredential", "MadeUpType"],
+        "issuer": "did:example:i",
+        "credentialSubject": {"id": "did:example:s"},
+    }
+    with pytest.raises(InvalidInput):
+        expand(doc, loader=loader)
+    doc2 = {
+        "@context": [V2],
+        "id": "relative/id",
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:i",
+        "credentialSubject": {"id": "did:example:s"},
+    }
+    with pytest.raises(InvalidInput):
+        expand(doc2, loader=loader)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"@context": {"@vocab": "https://v.example/"}, "@graph": ["free-floating scalar"]},
+        {"@context": {"@vocab": "https://v.example/"}, "@graph": [{}]},
+        {"@context": {"@vocab": "https://v.example/"}, "@graph": [{"@id": "https://only.example/id"}]},
+        {"@context": {"@vocab": "https://v.example/"}, "p": {"@value": None}},
+        {"@context": {"@vocab": "https://v.example/"}, "p": {"@value": "x", "@language": "not a tag!"}},
+        {"@context": {"@vocab": "https://v.example/"}, "@reserved": "x", "p": 1},
+        {"@context": {"@vocab": "https://v.example/"}, "@id": "_:b0", "_:pred": "x"},
+    ],
+)
+def test_safe_mode_rejects_dropped_things(loader: DocumentLoader, doc: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput):
+        to_quads(doc, loader=loader)
+
+
+def test_whole_number_floats_are_integers(loader: DocumentLoader) -> None:
+    nq = canonize_document(_cred(count=7.0, ratio=2.5, big=7), loader=loader)
+    assert '"7"^^<http://www.w3.org/2001/XMLSchema#integer>' in nq
+    assert '"2.5E0"^^<http://www.w3.org/2001/XMLSchema#double>' in nq
+    assert nq.count('"7"^^<http://www.w3.org/2001/XMLSchema#integer>') == 2
+
+
+def test_literal_escaping_is_canonical(loader: DocumentLoader) -> None:
+    nq = canonize_document(_cred(text='a"b\\c\nd\re\tf\bg\x0ch\x01i\x7fj'), loader=loader)
+    assert r'"a\"b\\c\nd\re\tf\bg\fh\u0001i\u007Fj"' in nq
+
+
+def _poison(n: int) -> list[tuple[str, str, str, str]]:
+    """n indistinguishable blank nodes, all linked to each other (a clique)."""
+    return [(f"_:n{i}", "<https://p.example/p>", f"_:n{j}", "") for i in range(n) for j in range(n) if i != j]
+
+
+def test_poison_graph_fails_fast() -> None:
+    start = time.perf_counter()
+    with pytest.raises(LimitExceeded) as info:
+        canonicalize(_poison(12))
+    assert info.value.code == "rdfc.work_limit"
+    assert time.perf_counter() - start < 5
+
+
+def test_poison_graph_via_jsonld_fails_fast(loader: DocumentLoader) -> None:
+    n = 10
+    graph = [
+        {"@id": f"_:n{i}", "https://p.example/p": [{"@id": f"_:n{j}"} for j in range(n) if j != i]}
+        for i in range(n)
+    ]
+    start = time.perf_counter()
+    with pytest.raises(LimitExceeded):
+        canonize_document({"@graph": graph}, loader=loader)
+    assert time.perf_counter() - start < 5
+
+
+def test_small_symmetric_graph_canonicalizes_with_n_degree() -> None:
+    # Two isomorphic nodes force the n-degree step but stay within the limit.
+    quads = [("_:x", "<https://p.example/p>", "_:y", ""), ("_:y", "<https://p.example/p>", "_:x", "")]
+    res = canonicalize(quads)
+    assert res.text == ("_:c14n0 <https://p.example/p> _:c14n1 .\n_:c14n1 <https://p.example/p> _:c14n0 .\n")
+    assert set(res.issued) == {"x", "y"}
+
+
+def test_duplicate_quads_are_removed() -> None:
+    q = ("<https://s.example/>", "<https://p.example/>", '"o"', "")
+    assert canonicalize([q, q]).nquads == ['<https://s.example/> <https://p.example/> "o" .\n']
+
+
+def test_work_limit_is_too_many_quads() -> None:
+    quads = [(f"<https://s.example/{i}>", "<https://p.example/>", '"o"', "") for i in range(20)]
+    with pytest.raises(LimitExceeded):
+        canonicalize(quads, max_quads=10)
+
+
+def test_parse_nquads_roundtrip_of_canonical_output(loader: DocumentLoader) -> None:
+    nq = canonize_document(_cred(name='Ünïcode "quoted"', n=3), loader=loader)
+    assert canonicalize(parse_nquads(nq)).text == nq
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=200))
+def test_parse_nquads_never_crashes(text: str) -> None:
+    try:
+        quads = parse_nquads(text)
+    except InvalidInput:
+        return
+    canonicalize(quads)
+
+
+@settings(max_examples=60)
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=8),
+        lambda children: (
+            st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+        ),
+        max_leaves=12,
+    )
+)
+def test_arbitrary_json_never_crashes(value: Any) -> None:
+    ld = DocumentLoader()
+    doc = {"@context": [V2, EX], "type": ["VerifiableCredential"], "credentialSubject": value}
+    with contextlib.suppress(InvalidInput, ResolutionError):
+        canonize_document(doc, loader=ld)
+
+
+def test_deeply_nested_document_is_refused(loader: DocumentLoader) -> None:
+    value: Any = "x"
+    for _ in range(200):
+        value = {"nested": value}
+    with pytest.raises(LimitExceeded):
+        to_quads(_cred(deep=value), loader=loader)
+
+
+def _vector_docs(vectors_dir: Any) -> list[Any]:
+    di = vectors_dir / "di"
+    docs = [
+        json.loads((di / "eddsa-rdfc-2022" / n).read_text()) for n in ("unsigned.json", "employmentAuth.json")
+    ]
+    for sub in ("", "prc/"):
+        d = json.loads((di / "bbs-2023" / f"{sub}addSignedSDBase.json").read_text())
+        d.pop("proof")
+        docs.append(d)
+    return docs
+
+
+def test_rdfc_matches_pyld_and_pyoxigraph_on_vectors(vectors_dir: Any, loader: DocumentLoader) -> None:
+    """Our RDFC-1.0 is byte-identical to pyld's URDNA2015 and oxigraph's RDFC-1.0 on every vector."""
+    pyoxigraph = pytest.importorskip("pyoxigraph")
+    from pyld import jsonld as pyld_jsonld
+
+    from didkit_py.jsonld import serialize_quad
+
+    for doc in _vector_docs(vectors_dir):
+        quads = to_quads(doc, loader=loader)
+        ours = canonicalize(quads).text
+        text = "".join(serialize_quad(q) for q in quads)
+        ref = pyld_jsonld.normalize(
+            text,
+            {"algorithm": "URDNA2015", "inputFormat": "application/n-quads", "format": "application/n-quads"},
+        )
+        assert ours == ref
+        ds = pyoxigraph.Dataset(pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_QUADS))
+        ds.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+        assert "".join(sorted(f"{q} .\n" for q in ds)) == ours

@@ -38,6 +38,8 @@ def _root(
 
 # --- command groups (one module each; keep this list sorted) -------------------------------
 # (each group module defines `app: typer.Typer`, or a single command function)
+from .did import app as did_app; app.add_typer(did_app, name="did")  # noqa: E402, E702, I001  # fmt: skip
+from .key import app as key_app; app.add_typer(key_app, name="key")  # noqa: E402, E702, I001  # fmt: skip
 
 
 def main() -> None:

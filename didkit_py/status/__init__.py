@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import token_status_list as token_status_list  # IETF Token Status List (SD-JWT VC)
 from .bitstring import (
     BITSTRING_STATUS_LIST_CREDENTIAL,
     BITSTRING_STATUS_LIST_ENTRY,

@@ -393,7 +393,6 @@ def parse_sd_jwt(token: str, *, limits: Limits = Limits()) -> SdJwt:
         raise InvalidInput("SD-JWT must be a string", code="sd_jwt.type")
     if len(token) > limits.max_token_bytes:
         raise LimitExceeded(f"SD-JWT larger than {limits.max_token_bytes} bytes", code="sd_jwt.too_large")
-    token = token.strip()
     if "~" not in token:
         raise InvalidInput("not an SD-JWT: no '~' separator", code="sd_jwt.format")
     parts = token.split("~")

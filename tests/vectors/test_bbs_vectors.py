@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Same rule as tests/conftest.py: ../shared beside the checkout, or $DIDKIT_SHARED.
 BBS_DIR = Path(os.environ.get("DIDKIT_SHARED", ROOT.parent / "shared")) / "vectors" / "bbs"
 SUITES = {"bls12-381-sha-256": BLS12381_SHA256, "bls12-381-shake-256": BLS12381_SHAKE256}
-BACKENDS = ["native"]  # reference backend: next commit
+BACKENDS = ["native", "reference"]
 
 #: Invalid fixtures whose *inputs* are malformed, and the code we raise for them. Every other
 #: invalid fixture is well formed and must fail verification.

@@ -87,22 +87,29 @@ def _ed25519_decompress_ok(pk: bytes) -> bool:
     return not (x == 0 and sign == 1)
 
 
+def _bls_g2_check_py_ecc(pk: bytes, at: str | None) -> None:
+    from py_ecc.bls.g2_primitives import signature_to_G2
+    from py_ecc.optimized_bls12_381 import is_inf  # type: ignore[attr-defined]
+
+    try:
+        point = signature_to_G2(pk)  # type: ignore[arg-type]  # decompresses, checks the subgroup
+    except (ValueError, AssertionError, TypeError) as exc:
+        raise InvalidInput("not a BLS12-381 G2 point", code="key.point", at=at) from exc
+    if is_inf(point):
+        raise InvalidInput("BLS12-381 public key is the identity", code="key.point", at=at)
+
+
 def _bls_g2_check(pk: bytes, at: str | None) -> None:
     try:
-        from py_arkworks_bls12381 import G2Point
+        import py_arkworks_bls12381 as ark
     except ImportError:  # the reference backend: slower, equally strict
-        from py_ecc.bls.g2_primitives import signature_to_G2
-
-        try:
-            signature_to_G2(pk)  # type: ignore[arg-type]  # decompresses and checks the subgroup
-        except (ValueError, AssertionError, TypeError) as exc:
-            raise InvalidInput("not a BLS12-381 G2 point", code="key.point", at=at) from exc
+        _bls_g2_check_py_ecc(pk, at)
         return
     try:
-        point = G2Point.from_compressed_bytes(pk)
+        point = ark.G2Point.from_compressed_bytes(pk)
     except (ValueError, TypeError) as exc:
         raise InvalidInput("not a BLS12-381 G2 point", code="key.point", at=at) from exc
-    if point == G2Point.identity():
+    if point == ark.G2Point.identity():
         raise InvalidInput("BLS12-381 public key is the identity", code="key.point", at=at)
 
 

@@ -295,7 +295,9 @@ async def _verify_one(
             checks.failed("kind", exc)
             raise exc
     except DidkitError as exc:
-        return VerificationResult(False, fmt.name, checks.items, document=checks.document, errors=(exc,))
+        return VerificationResult(
+            False, fmt.name, checks.items, document=checks.document, errors=(exc,), kind=options.expect
+        )
 
     nested: list[VerificationResult] = []
     errors: list[DidkitError] = []
@@ -311,7 +313,7 @@ async def _verify_one(
         inner = await _verify_one(inner_fmt, item.secured, inner_options, registry)
         nested.append(inner)
         if inner.verified:
-            checks.passed(name, f"{inner_fmt.name} credential from {inner.signer}")
+            checks.passed(name, f"{inner_fmt.name} credential verified")
         else:
             checks.failed(name, inner.errors[0])
             errors.append(inner.errors[0])

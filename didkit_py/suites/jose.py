@@ -568,7 +568,8 @@ async def verify_jwt(
             raise VerificationError(
                 f"alg {alg} cannot be used with a {vm.key_type} key", code="jwt.alg_mismatch", at="/alg"
             )
-        note.message = f"{vm.id} ({vm.type}, {vm.key_type})"
+        shown = vm.id[len(signer) :] if vm.id.startswith(signer + "#") else vm.id
+        note.message = f"{shown} ({vm.type}, {vm.key_type}) under {relationship}"
 
     with checks.step("signature", f"{alg} signature verifies"):
         try:

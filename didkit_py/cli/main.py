@@ -40,6 +40,8 @@ def _root(
 # (each group module defines `app: typer.Typer`, or a single command function)
 from .did import app as did_app; app.add_typer(did_app, name="did")  # noqa: E402, E702, I001  # fmt: skip
 from .key import app as key_app; app.add_typer(key_app, name="key")  # noqa: E402, E702, I001  # fmt: skip
+from .vc import app as vc_app; app.add_typer(vc_app, name="vc")  # noqa: E402, E702, I001  # fmt: skip
+from .vp import app as vp_app; app.add_typer(vp_app, name="vp")  # noqa: E402, E702, I001  # fmt: skip
 
 
 def main() -> None:

@@ -1,0 +1,838 @@
+# ruff: noqa: E501  (curated data tables: one keyword list per line reads best)
+"""The matcher's concept layer: what purposes mean and what credentials are.
+
+Curated, general knowledge — not fitted to any evaluation case:
+
+* :data:`KINDS` — credential kinds recognised from the credential's types (and, failing that,
+  its title or claim names) in English, German, French and Spanish spellings.
+* :data:`ROLES` — claim roles (``birth_date``, ``holder_address``, ``tax_id`` …) as patterns over
+  normalised claim keys, so minimal disclosure works whatever the issuer named the claim.
+* :data:`INTENTS` — purposes a holder meets in daily life (age check, driving, identity,
+  residence, income, education, health …). Each has a multilingual keyword lexicon (EN/DE/FR/ES,
+  accents folded, ``*`` = word prefix), example purposes that are embedded by MiniLM, and the
+  *evidence* that satisfies it: credential kinds in order of preference (least disclosure / most
+  specific first) with the claim roles to reveal.
+
+Keyword weights: 1.0 names the need itself ("driving licence", "over 18"), 0.6 a strong
+context ("hospital" → insurance), 0.3 a weak context ("driving school" — someone learning to
+drive). Longer phrases win over the words inside them, so "driving school" does not also count
+as "driving".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["INTENTS", "KINDS", "ROLES", "Evidence", "Intent", "Kind", "Role"]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A kind of credential. ``pattern`` runs over humanised, accent-folded type names."""
+
+    id: str
+    label: str
+    pattern: re.Pattern[str]
+    claim_pattern: re.Pattern[str] | None = None
+    #: kinds this one rules out (a pet's vaccination record is not the holder's vaccination)
+    excludes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A claim role: alternatives over normalised keys (``parent.child`` for nested), first hit wins."""
+
+    id: str
+    label: str
+    keys: tuple[str, ...]
+    top_level_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A kind of credential that satisfies an intent, its preference, and the claims to reveal.
+
+    Roles ending in ``?`` are revealed when present; the others must resolve or the credential
+    is not evidence (an identity card without a birth date cannot prove an age).
+    ``kind="*"`` accepts any credential whose required roles resolve.
+    """
+
+    kind: str
+    weight: float
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    id: str
+    label: str
+    keywords: tuple[tuple[str, float], ...]
+    examples: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+
+def _k(id: str, label: str, pattern: str, claims: str | None = None, excludes: tuple[str, ...] = ()) -> Kind:
+    return Kind(id, label, re.compile(pattern), re.compile(claims) if claims else None, excludes)
+
+
+# Order matters only for display; a credential may have several kinds.
+KINDS: tuple[Kind, ...] = (
+    _k(
+        "pet_record",
+        "pet record",
+        r"\b(pet|pets|animal|veterinar\w*|tierarzt\w*|haustier\w*|mascota\w*|animaux)\b",
+        r"^(species|breed|microchip\w*|petname|animalname)$",
+        excludes=("vaccination", "health_insurance"),
+    ),
+    _k(
+        "age_attestation",
+        "age attestation",
+        r"\bage ?(over|verification|attestation|proof|credential)|alters ?nachweis|altersnachweis|\bover ?1[68]\b",
+        r"^(ageover\d+|ageequalorover\d*|isover\d+|over\d+)$",
+    ),
+    _k(
+        "identity",
+        "identity document",
+        r"person ?identification|\bpid\b|identity ?(card|document|credential)|\bid ?card|national ?id|e ?id\b|personal ?ausweis|"
+        r"personalausweis|residence ?permit|aufenthalts|carte (nationale )?d ?identite|documento (nacional )?de identidad|\bdni\b|\bnie\b|identidad",
+    ),
+    _k("passport", "passport", r"passport|reisepass|passeport|pasaporte"),
+    _k(
+        "driving_licence",
+        "driving licence",
+        r"driv(ing|er|ers) ?licen[cs]e|driving ?permit|\bm?dl\b|fuhrerschein|fuehrerschein|permis de conduire|"
+        r"permiso de conducir|carnet de conducir|licencia de conducir",
+        r"^(drivingprivileges|vehiclecategor\w*)$",
+    ),
+    _k(
+        "vehicle_registration",
+        "vehicle registration",
+        r"vehicle|fahrzeug|zulassungsbescheinigung|carte grise|permiso de circulacion",
+    ),
+    _k(
+        "degree",
+        "degree",
+        r"degree|diploma\b|bachelor|master|doctor|\bphd\b|hochschulabschluss|\bdiplom\b|bachelorzeugnis|masterzeugnis|diplome|titulo",
+    ),
+    _k(
+        "transcript",
+        "transcript of records",
+        r"transcript|record ?of ?(achievement|records)|grade ?report|notenspiegel|releve de notes|expediente",
+    ),
+    _k("student_id", "student ID", r"student|enrol+ment|immatrikul|matricul|etudiant|estudiante|studierend"),
+    _k(
+        "employment",
+        "employment attestation",
+        r"employment|employee|work ?certificate|arbeitgeber|beschaftigung|arbeitsbescheinigung|arbeitszeugnis|\bemploi\b|empleo",
+    ),
+    _k(
+        "payslip",
+        "payslip",
+        r"pay ?slip|pay ?stub|salary|income|wage|gehalt|lohn|fiche de paie|bulletin de salaire|nomina",
+    ),
+    _k(
+        "professional_licence",
+        "professional licence",
+        r"professional ?(licen[cs]e|registration|certification)|licen[cs]e to practi|chamber|kammer|bar ?membership|approbation|colegiad|ordre|practising",
+    ),
+    _k(
+        "health_insurance",
+        "health insurance card",
+        r"health ?insurance|insurance ?card|\behic\b|krankenversicherung|gesundheitskarte|assurance ?maladie|carte vitale|tarjeta sanitaria|seguro",
+    ),
+    _k("vaccination", "vaccination certificate", r"vaccin\w*|immuni[sz]ation|impf\w*|vacun\w*"),
+    _k(
+        "bank_account",
+        "bank account",
+        r"bank ?account|\biban\b|\bkyc\b|bankkonto|compte bancaire|cuenta bancaria|\bbank\b",
+    ),
+    _k(
+        "address_proof",
+        "proof of address",
+        r"proof ?of ?address|\baddress\b|utility ?bill|residence ?certificate|meldebescheinigung|wohnsitz|justificatif de domicile|empadronamiento|registration of residence",
+    ),
+    _k("library", "library card", r"librar\w*|bibliot\w*|bucherei"),
+    _k(
+        "membership",
+        "membership card",
+        r"membership|member ?card|mitglied\w*|fitness|\bgym\b|\bclub\b|socio|adherent",
+    ),
+    _k("badge", "badge / achievement", r"badge|achievement|micro ?credential"),
+    _k(
+        "training",
+        "training certificate",
+        r"training|\bcourse\b|first ?aid|schulung|lehrgang|\bkurs\b|formation|\bcurso\b|certificate of completion",
+    ),
+    _k("language_cert", "language certificate", r"language|\bcefr\b|ielts|toefl|sprach\w*|langue|idioma"),
+    _k("tax", "tax document", r"\btax\b|steuer\w*|fiscal|impot|impuesto"),
+    _k(
+        "transit",
+        "transit pass",
+        r"transit|ticket|travel ?pass|bahncard|fahrkarte|abonnement|\babono\b|season ?pass",
+    ),
+    _k(
+        "conduct",
+        "certificate of conduct",
+        r"conduct|criminal ?record|background ?check|police ?(certificate|clearance)|fuhrungszeugnis|casier|antecedentes",
+    ),
+)
+
+ROLES: dict[str, Role] = {
+    r.id: r
+    for r in (
+        Role(
+            "given_name",
+            "given name",
+            ("givenname", "givennames", "firstname", "forename", "vorname", "prenom", "nombre"),
+        ),
+        Role(
+            "family_name",
+            "family name",
+            ("familyname", "familynames", "lastname", "surname", "nachname", "apellidos?"),
+        ),
+        Role(
+            "birth_date",
+            "birth date",
+            (
+                "birthdate",
+                "dateofbirth",
+                "dob",
+                "geburtsdatum",
+                "birthday",
+                "datedenaissance",
+                "fechadenacimiento",
+            ),
+        ),
+        Role(
+            "driving_privileges",
+            "driving privileges",
+            (
+                "drivingprivileges",
+                "vehiclecategor(y|ies)",
+                "licen[cs]ecategor(y|ies)",
+                "licen[cs]eclass(es)?",
+                "fahrerlaubnisklassen",
+                "categories",
+            ),
+        ),
+        Role(
+            "doc_expiry",
+            "expiry date",
+            ("expirydate", "dateofexpiry", "expirationdate", "expiry", "expires", "validuntil"),
+        ),
+        Role(
+            "holder_address",
+            "address",
+            (
+                "address",
+                "residentaddress",
+                "homeaddress",
+                "postaladdress",
+                "residenceaddress",
+                "wohnanschrift",
+                "anschrift",
+                "adresse",
+                "domicilio",
+                "direccion",
+            ),
+            top_level_only=True,
+        ),
+        Role(
+            "resident_street",
+            "street",
+            ("residentstreet", "residentaddress", "streetaddress", "street", "strasse"),
+            top_level_only=True,
+        ),
+        Role(
+            "resident_postal_code",
+            "postal code",
+            ("residentpostalcode", "postalcode", "postcode", "zipcode", "zip", "plz"),
+            top_level_only=True,
+        ),
+        Role(
+            "resident_city",
+            "city",
+            ("residentcity", "city", "locality", "addresslocality", "town", "ort", "ville", "ciudad"),
+            top_level_only=True,
+        ),
+        Role(
+            "degree_name",
+            "degree",
+            ("degree\\.name", "degree\\.title", "degreename", "degreetitle", "qualification", "degree"),
+        ),
+        Role(
+            "degree_field",
+            "field of study",
+            (
+                "degree\\.field",
+                "degree\\.fieldofstudy",
+                "degree\\.subject",
+                "degree\\.major",
+                "degree\\.discipline",
+                "fieldofstudy",
+                "major",
+                "discipline",
+            ),
+        ),
+        Role(
+            "programme",
+            "study programme",
+            (
+                "programme",
+                "program",
+                "studyprogramme",
+                "studyprogram",
+                "degreeprogramme",
+                "studiengang",
+                "enrolledprogramme",
+            ),
+        ),
+        Role(
+            "final_grade",
+            "final grade",
+            (
+                "finalgrade",
+                "overallgrade",
+                "gpa",
+                "gradepointaverage",
+                "averagegrade",
+                "finalmark",
+                "gesamtnote",
+            ),
+        ),
+        Role("net_income", "net income", ("net\\w*(salary|income|pay|wage)\\w*", "netto\\w*", "takehomepay")),
+        Role(
+            "income",
+            "income",
+            ("gross\\w*(salary|income|pay|wage)\\w*", "(annual|monthly)?(salary|income|wage)", "brutto\\w*"),
+        ),
+        Role(
+            "employer_name",
+            "employer",
+            ("employer\\.name", "employername", "employer", "companyname", "company", "arbeitgeber"),
+        ),
+        Role("employment_status", "employment status", ("employmentstatus", "status")),
+        Role("job_title", "job title", ("jobtitle", "position", "occupation", "role")),
+        Role(
+            "tax_id",
+            "tax ID",
+            (
+                "taxidentificationnumber",
+                "taxid",
+                "taxidnumber",
+                "tin",
+                "taxnumber",
+                "steuerid",
+                "steuernummer",
+                "steueridentifikationsnummer",
+                "nif",
+                "numerofiscal",
+            ),
+        ),
+        Role(
+            "insurer",
+            "insurer",
+            ("insurername", "insurer", "insurancecompany", "insuranceprovider", "carrier", "krankenkasse"),
+        ),
+        Role(
+            "insurance_number",
+            "insurance number",
+            (
+                "insurancenumber",
+                "insuredpersonnumber",
+                "insuranceid",
+                "policynumber",
+                "versichertennummer",
+                "memberid",
+                "membernumber",
+            ),
+        ),
+        Role(
+            "vaccine",
+            "vaccine",
+            ("vaccine", "vaccineproduct", "vaccinename", "targetdisease", "disease", "vaccinationtype"),
+        ),
+        Role(
+            "vaccination_date",
+            "vaccination date",
+            ("vaccinationdate", "dateofvaccination", "dateadministered", "administeredon", "date"),
+        ),
+        Role(
+            "card_number",
+            "card number",
+            (
+                "cardnumber",
+                "librarycardnumber",
+                "membernumber",
+                "membershipnumber",
+                "patronid",
+                "readernumber",
+            ),
+        ),
+        Role("profession", "profession", ("profession", "occupation", "professionaltitle", "title")),
+        Role(
+            "licence_number",
+            "registration number",
+            ("membernumber", "licen[cs]enumber", "registrationnumber", "membershipnumber", "memberid"),
+        ),
+        Role("licence_status", "licence status", ("licen[cs]estatus", "registrationstatus", "status")),
+        Role(
+            "course", "course", ("course", "coursename", "coursetitle", "training", "trainingname", "title")
+        ),
+        Role(
+            "completion_date",
+            "completion date",
+            ("completiondate", "datecompleted", "completedon", "dateofcompletion", "date"),
+        ),
+        Role("language", "language", ("language", "languagecode")),
+        Role("language_level", "level", ("cefrlevel", "level", "proficiencylevel")),
+        Role("membership_number", "membership number", ("membershipnumber", "membernumber", "memberid")),
+        Role("membership_status", "membership status", ("membershipstatus", "status")),
+        Role("record_type", "record type", ("recordtype", "certificatetype", "type")),
+        Role("record_entries", "record entries", ("entries", "result", "convictions", "records")),
+        Role("transit_product", "ticket", ("product", "tickettype", "passtype")),
+        Role("transit_status", "subscription status", ("subscriptionstatus", "status")),
+        Role("iban", "IBAN", ("iban", "accountnumber")),
+        Role("bic", "BIC", ("bic", "swift")),
+        Role(
+            "student_number",
+            "student number",
+            ("studentnumber", "matriculationnumber", "studentid", "matrikelnummer"),
+        ),
+        Role(
+            "enrolled_programme",
+            "enrolled programme",
+            ("enrolledprogramme", "programme", "program", "enrollmentstatus"),
+        ),
+        Role("achievement", "achievement", ("achievement\\.name", "badge\\.name", "achievementname")),
+        Role("nationality", "nationality", ("nationality", "nationalities", "citizenship")),
+    )
+}
+
+
+def _kw(spec: str, weight: float = 1.0) -> tuple[tuple[str, float], ...]:
+    """``"a | b c | d*"`` → keywords of one weight (phrases are accent-folded, lower-case)."""
+    return tuple((p.strip(), weight) for p in spec.split("|") if p.strip())
+
+
+_ID_ROLES = ("given_name", "family_name", "birth_date")
+
+INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "age_check",
+        "an age check",
+        _kw(
+            "over 16|over 18|over 21|18 or older|18 plus|18+|of age|legal age|age verification|verify my age|confirm my age|prove my age|"
+            "age check|how old|old enough|adult|adults only|alcohol*|wine*|beer|spirits|liquor|tobacco|cigarette*|vape*|casino|gambling|"
+            "betting|nightclub|volljahrig*|altersnachweis|alterskontrolle|altersprufung|uber 18|ab 18|jugendschutz|mindestalter|"
+            "majeur*|majorite|plus de 18|plus de 18 ans|verifier mon age|alcool|mayor de edad|mayoria de edad|mayor de 18|mas de 18|"
+            "bebidas alcoholicas|vino|cerveza|tabaco"
+        )
+        + _kw("age|edad|alter|years old|ans|anos", 0.7),
+        (
+            "prove that I am over 18 to buy alcohol",
+            "age verification for an adults-only service",
+            "confirm I am old enough",
+            "Altersnachweis: bin ich volljährig?",
+            "prouver que je suis majeur",
+            "demostrar que soy mayor de edad",
+        ),
+        (
+            Evidence("age_attestation", 1.0, ("age_over",)),
+            Evidence("identity", 0.85, ("birth_date",)),
+            Evidence("driving_licence", 0.8, ("birth_date",)),
+            Evidence("passport", 0.75, ("birth_date",)),
+        ),
+    ),
+    Intent(
+        "identity",
+        "an identity check",
+        _kw(
+            "identity|identify|identification|verify who i am|prove who i am|who i am|id check|id card|identity card|identity document|"
+            "government id|photo id|kyc|know your customer|identitat|ausweis*|personalausweis|legitimation|legitimieren|identifizier*|"
+            "identite|piece d identite|carte d identite|qui je suis|identidad|documento de identidad|dni|identificar*|identificacion|quien soy"
+        )
+        + _kw(
+            "open a bank account|bank account opening|sim card|check in|hotel|notary|notar|notaire|notario|border control|"
+            "passport control|grenzkontrolle|controle aux frontieres|control fronterizo|brokerage|depot|konto eroffnen|"
+            "ouvrir un compte|abrir una cuenta",
+            0.5,
+        )
+        + _kw("passport|reisepass|passeport|pasaporte", 0.9),
+        (
+            "verify my identity",
+            "prove who I am with an official ID document",
+            "KYC identity check for a new account",
+            "Identitätsnachweis mit Ausweis",
+            "vérifier mon identité",
+            "verificar mi identidad",
+        ),
+        (
+            Evidence("identity", 1.0, (*_ID_ROLES,)),
+            Evidence("passport", 0.95, (*_ID_ROLES,)),
+            Evidence("driving_licence", 0.5, (*_ID_ROLES,)),
+        ),
+    ),
+    Intent(
+        "driving",
+        "a driving permission check",
+        _kw(
+            "allowed to drive|permitted to drive|licensed to drive|drive|driving|driver|driving licence|driving license|driver licence|"
+            "driver license|drivers licence|drivers license|driving permit|rent a car|renting a car|car rental|rental car|hire a car|"
+            "car hire|car sharing|carsharing|rent a van|fuhrerschein|fahrerlaubnis|auto mieten|mietwagen|autovermietung|fahren|"
+            "permis de conduire|permis|conduire|louer une voiture|location de voiture|voiture de location|permiso de conducir|"
+            "carnet de conducir|licencia de conducir|conducir|alquilar un coche|alquiler de coches|coche de alquiler|manejar"
+        )
+        + _kw("driving school|fahrschule|auto ecole|autoescuela", 0.3),
+        (
+            "show that I am allowed to drive a car",
+            "car rental desk checks my driving licence",
+            "Führerschein vorzeigen, Auto mieten",
+            "montrer mon permis de conduire",
+            "mostrar mi permiso de conducir para alquilar un coche",
+        ),
+        (
+            Evidence(
+                "driving_licence", 1.0, ("given_name?", "family_name?", "driving_privileges?", "doc_expiry?")
+            ),
+        ),
+    ),
+    Intent(
+        "vehicle",
+        "proof of vehicle ownership",
+        _kw(
+            "vehicle registration|car registration|my car|my vehicle|vehicle owner|registered keeper|licence plate|license plate|"
+            "number plate|fahrzeugschein|zulassungsbescheinigung|kennzeichen|carte grise|immatriculation|permiso de circulacion|matricula del coche"
+        ),
+        ("prove that the car is registered to me", "vehicle registration document for parking permit"),
+        (Evidence("vehicle_registration", 1.0, ()),),
+    ),
+    Intent(
+        "education",
+        "an education check",
+        _kw(
+            "degree|diploma|bachelor*|master s|masters|university degree|graduat*|academic|qualification*|phd|doctorate|studied|"
+            "abschluss|studienabschluss|hochschulabschluss|bachelorzeugnis|diplom|studium|diplome|licence universitaire|"
+            "titulo|titulo universitario|licenciatura|grado universitario|carrera universitaria"
+        )
+        + _kw("university|universitat|universite|universidad|college|hochschule", 0.6)
+        + _kw(
+            "job application|applying for a job|apply for a job|bewerbung|candidature|solicitud de empleo",
+            0.3,
+        ),
+        (
+            "show my university degree to an employer",
+            "proof of my academic qualification",
+            "Hochschulabschluss nachweisen",
+            "justifier mon diplôme universitaire",
+            "demostrar mi título universitario",
+        ),
+        (
+            Evidence("degree", 1.0, ("degree_name", "degree_field?")),
+            Evidence("transcript", 0.85, ("programme?", "final_grade?")),
+        ),
+    ),
+    Intent(
+        "transcript",
+        "a grades check",
+        _kw(
+            "transcript|transcript of records|grades|my grades|courses taken|courses i took|credits|ects|notenspiegel|noten|"
+            "releve de notes|notes|expediente academico|certificado de notas|calificaciones"
+        ),
+        ("send my transcript of records with grades", "which courses I passed"),
+        (
+            Evidence("transcript", 1.0, ("programme?", "final_grade?")),
+            Evidence("degree", 0.7, ("degree_name", "degree_field?")),
+        ),
+    ),
+    Intent(
+        "student",
+        "a student status check",
+        _kw(
+            "student|students|student discount|student id|student card|student ticket|enrolled|enrollment|enrolment|matriculat*|"
+            "studentenausweis|studierendenausweis|studierend*|studentenrabatt|immatrikul*|etudiant*|carte etudiant|reduction etudiant|"
+            "estudiante*|carnet de estudiante|descuento de estudiante|matricula"
+        ),
+        (
+            "get the student discount",
+            "prove I am currently enrolled at a university",
+            "Studentenrabatt bekommen",
+            "réduction étudiant",
+            "descuento para estudiantes",
+        ),
+        (Evidence("student_id", 1.0, ("student_number?", "enrolled_programme?")),),
+    ),
+    Intent(
+        "employment",
+        "an employment check",
+        _kw(
+            "employment|employed|employer|proof of employment|where i work|employee|work contract|employment contract|"
+            "arbeitgeber|beschaftigung*|arbeitsvertrag|arbeitsbescheinigung|anstellung|angestellt|emploi|employeur|attestation d emploi|"
+            "contrat de travail|salarie|empleo|empleador|contrato de trabajo|trabajo"
+        )
+        + _kw("job|work|working|arbeit|travail|trabajo", 0.5),
+        (
+            "prove that I am employed",
+            "confirmation of my current employer",
+            "Nachweis meiner Beschäftigung beim Arbeitgeber",
+            "attestation d'emploi de mon employeur",
+            "demostrar que tengo empleo",
+        ),
+        (
+            Evidence("employment", 1.0, ("employer_name", "job_title?", "employment_status?")),
+            Evidence("payslip", 0.7, ("employer_name?",)),
+        ),
+    ),
+    Intent(
+        "income",
+        "an income check",
+        _kw(
+            "income|salary|salaries|earn|earnings|how much i earn|pay slip|payslip|payslips|wage|wages|paycheck|pay stub|afford|"
+            "einkommen|gehalt|gehaltsnachweis|lohn|verdienst|gehaltsabrechnung|lohnabrechnung|einkommensnachweis|revenu|revenus|"
+            "salaire|fiche de paie|bulletin de salaire|ingresos|salario|sueldo|nomina"
+        )
+        + _kw(
+            "landlord|rent an apartment|rent a flat|tenancy|lease|loan|mortgage|credit|vermieter|wohnung mieten|kredit|"
+            "proprietaire|bailleur|louer un appartement|pret|casero|arrendador|alquilar un piso|prestamo|hipoteca",
+            0.5,
+        ),
+        (
+            "show proof of my income to a landlord",
+            "evidence of my monthly salary for a loan",
+            "Einkommensnachweis für den Vermieter",
+            "justificatif de revenus pour le propriétaire",
+            "demostrar mis ingresos al casero",
+        ),
+        (
+            Evidence("payslip", 1.0, ("net_income",)),
+            Evidence("payslip", 0.95, ("income",)),
+            Evidence("employment", 0.8, ("employer_name", "employment_status?")),
+        ),
+    ),
+    Intent(
+        "residence",
+        "a proof of address",
+        _kw(
+            "where i live|proof of address|address|residence|resident|reside|home address|domicile|utility bill|registration of address|"
+            "register my address|wohnsitz|adresse|anschrift|meldebescheinigung|wohne|wohnort|wohnhaft|meldeadresse|"
+            "justificatif de domicile|ou j habite|habite|lieu de residence|domicilio|direccion|donde vivo|residencia|empadronamiento|vivo en"
+        ),
+        (
+            "prove where I live",
+            "the office needs a document showing my home address",
+            "Wohnsitz nachweisen",
+            "justificatif de domicile",
+            "demostrar mi domicilio",
+        ),
+        (
+            Evidence("address_proof", 1.0, ("holder_address",)),
+            Evidence("identity", 0.9, ("resident_street", "resident_postal_code?", "resident_city?")),
+            Evidence("identity", 0.9, ("holder_address",)),
+            Evidence("bank_account", 0.8, ("holder_address",)),
+            Evidence("*", 0.5, ("holder_address",)),
+        ),
+    ),
+    Intent(
+        "tax",
+        "a tax ID check",
+        _kw(
+            "tax|tax id|tax number|tax identification|taxpayer|tin|tax residency|steuer*|steuer id|steuernummer|steuerliche|"
+            "fiscal*|impot*|numero fiscal|impuesto*|nif|numero de identificacion fiscal|hacienda"
+        ),
+        (
+            "provide my tax identification number",
+            "Steuer-ID angeben",
+            "numéro fiscal",
+            "número de identificación fiscal",
+        ),
+        (Evidence("tax", 1.0, ("tax_id",)),),
+    ),
+    Intent(
+        "health_insurance",
+        "a health insurance check",
+        _kw(
+            "health insurance|insurance|insured|insurance card|medical insurance|health coverage|coverage|ehic|krankenversicherung|"
+            "versicherung*|versichert*|krankenkasse|gesundheitskarte|assurance maladie|assurance|mutuelle|carte vitale|seguro medico|"
+            "seguro de salud|seguro|tarjeta sanitaria"
+        )
+        + _kw(
+            "hospital|clinic|doctor|physician|krankenhaus|klinik|arzt|arztin|hopital|clinique|medecin|clinica|medico",
+            0.6,
+        ),
+        (
+            "hospital needs my health insurance details",
+            "show my health insurance card at the doctor",
+            "Krankenversicherung nachweisen",
+            "carte d'assurance maladie à l'hôpital",
+            "tarjeta del seguro médico",
+        ),
+        (Evidence("health_insurance", 1.0, ("insurer", "insurance_number")),),
+    ),
+    Intent(
+        "vaccination",
+        "a vaccination check",
+        _kw(
+            "vaccin*|immuni*|yellow fever|inoculat*|measles|jab|impf*|gelbfieber|masern|fievre jaune|rougeole|vacun*|"
+            "fiebre amarilla|sarampion|inmuniz*"
+        )
+        + _kw("covid|shot|shots", 0.6),
+        (
+            "proof of my vaccination",
+            "vaccination certificate for travel",
+            "Impfnachweis",
+            "certificat de vaccination",
+            "certificado de vacunación",
+        ),
+        (Evidence("vaccination", 1.0, ("vaccine", "vaccination_date?")),),
+    ),
+    Intent(
+        "library",
+        "a library membership check",
+        _kw(
+            "library|libraries|borrow|borrowing|e books|ebooks|lend|bibliothek|bucherei|stadtbucherei|ausleihen|bibliotheque|"
+            "mediatheque|emprunter|biblioteca|tomar prestado"
+        )
+        + _kw("books|bucher|livres|libros", 0.6),
+        (
+            "borrow books from the library",
+            "Bücher in der Bibliothek ausleihen",
+            "emprunter des livres à la bibliothèque",
+            "sacar libros de la biblioteca",
+        ),
+        (Evidence("library", 1.0, ("card_number",)),),
+    ),
+    Intent(
+        "professional",
+        "a professional licence check",
+        _kw(
+            "chamber|licensed|licence to practise|license to practice|licence to practice|professional licence|professional license|"
+            "professional registration|practising certificate|bar association|board certified|chartered|certified engineer|"
+            "kammer*|ingenieurkammer|architektenkammer|arztekammer|berufszulassung|approbation|ordre des*|inscription a l ordre|"
+            "colegiado|colegiada|colegiacion|colegio profesional|habilitacion"
+        )
+        + _kw(
+            "engineer*|architect*|structural|sign off|accredit*|ingenieur*|architekt*|ingeniero*|arquitect*|ordre|colegio",
+            0.6,
+        )
+        + _kw("registration|zulassung", 0.3),
+        (
+            "show my registration with the professional chamber",
+            "prove I am a licensed engineer",
+            "Kammermitgliedschaft nachweisen",
+            "inscription à l'ordre professionnel",
+            "demostrar mi colegiación profesional",
+        ),
+        (Evidence("professional_licence", 1.0, ("profession", "licence_number?", "licence_status?")),),
+    ),
+    Intent(
+        "training",
+        "a training check",
+        _kw(
+            "first aid|first aid course|cpr|certificate of completion|course certificate|training certificate|erste hilfe|"
+            "erste hilfe kurs|premiers secours|primeros auxilios|secourisme"
+        )
+        + _kw(
+            "course|training|trained|workshop|kurs|schulung|lehrgang|fortbildung|formation|cours|curso|formacion|capacitacion",
+            0.6,
+        ),
+        (
+            "did I complete the first aid course",
+            "certificate that I finished a training course",
+            "Erste-Hilfe-Kurs Nachweis",
+            "attestation de formation aux premiers secours",
+            "certificado del curso de primeros auxilios",
+        ),
+        (Evidence("training", 1.0, ("course", "completion_date?")),),
+    ),
+    Intent(
+        "skills",
+        "a skills check",
+        _kw(
+            "badge|skill|skills|certification|certified|competence*|competenc*|expertise|zertifikat*|kenntnisse|qualifikation|"
+            "certificat*|competence|certificado*|habilidades|competencia*"
+        ),
+        ("show my professional certification", "proof of my technical skills", "Nachweis meiner Kenntnisse"),
+        (Evidence("badge", 1.0, ("achievement?",)), Evidence("training", 0.8, ("course?",))),
+    ),
+    Intent(
+        "language",
+        "a language skills check",
+        _kw(
+            "english|language|cefr|ielts|toefl|cambridge|fluent|proficiency|language certificate|sprachkenntnis*|sprachzertifikat|"
+            "englisch*|sprachnachweis|langue|niveau d anglais|anglais|idioma|ingles|nivel de ingles"
+        ),
+        (
+            "proof of my English level",
+            "language certificate for university admission",
+            "Englischkenntnisse nachweisen",
+            "niveau d'anglais",
+            "certificado de inglés",
+        ),
+        (Evidence("language_cert", 1.0, ("language", "language_level?")),),
+    ),
+    Intent(
+        "membership",
+        "a membership check",
+        _kw(
+            "gym|fitness|membership|member|club|fitnessstudio|mitglied*|verein|salle de sport|adherent|gimnasio|socio|membresia"
+        ),
+        (
+            "show my gym membership",
+            "Mitgliedschaft im Fitnessstudio",
+            "carte de membre",
+            "socio del gimnasio",
+        ),
+        (Evidence("membership", 1.0, ("membership_number", "membership_status?")),),
+    ),
+    Intent(
+        "transit",
+        "a transit ticket check",
+        _kw(
+            "bus|train|tram|public transport|transit|travel pass|commute|metro|subway|fare|ticket inspection|fahrkarte|deutschlandticket|"
+            "nahverkehr|bahn|opnv|monatskarte|fahrkartenkontrolle|transport en commun|titre de transport|navigo|transporte publico|"
+            "abono|billete"
+        )
+        + _kw("ticket|abonnement", 0.6),
+        (
+            "show my public transport pass to the ticket inspector",
+            "Fahrkarte im Bus vorzeigen",
+            "titre de transport",
+            "abono de transporte",
+        ),
+        (Evidence("transit", 1.0, ("transit_product", "transit_status?")),),
+    ),
+    Intent(
+        "conduct",
+        "a background check",
+        _kw(
+            "criminal record|background check|police certificate|police clearance|certificate of good conduct|good conduct|clean record|"
+            "fuhrungszeugnis|polizeiliches|vorstrafe*|casier judiciaire|extrait de casier|antecedentes penales|certificado de antecedentes"
+        )
+        + _kw("volunteer*|vulnerable|children|kindergarten|ehrenamt*|benevol*|voluntari*", 0.4),
+        (
+            "criminal record check for working with children",
+            "erweitertes Führungszeugnis vorlegen",
+            "extrait de casier judiciaire",
+            "certificado de antecedentes penales",
+        ),
+        (Evidence("conduct", 1.0, ("record_type", "record_entries?")),),
+    ),
+    Intent(
+        "banking",
+        "bank account details",
+        _kw(
+            "bank account|iban|bank details|direct debit|sepa|payment details|account number|bankverbindung|konto|kontodaten|"
+            "lastschrift|rib|coordonnees bancaires|compte bancaire|prelevement|cuenta bancaria|datos bancarios|domiciliacion"
+        )
+        + _kw("refund|payout|salary payment|pay me|erstattung|remboursement|reembolso", 0.5),
+        (
+            "give my IBAN for the direct debit",
+            "bank details for salary payment",
+            "Bankverbindung angeben",
+            "coordonnées bancaires",
+            "datos bancarios",
+        ),
+        (Evidence("bank_account", 1.0, ("iban", "bic?")),),
+    ),
+)

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from ..credentials import Secured, Signer, VerificationResult, issue, signer_for_key, verify
 from ..credentials.model import parse_datetime
-from ..errors import InvalidInput, StorageError
+from ..errors import DidkitError, InvalidInput, StorageError
 from ..keys import KeyPair, load_key_file
 from ._common import (
     EXIT_CHECK_FAILED,
@@ -214,22 +214,34 @@ def verify_file(
     challenge: str | None = None,
     domain: str | None = None,
     allow_loopback_http: bool = False,
+    json_out: bool = False,
 ) -> VerificationResult:
-    """Read ``path`` (``-`` for stdin) and verify it; raises only for unreadable input."""
-    text = read_text_file(path, what=expect)
-    moment = parse_now(now)
-    resolver = build_resolver(allow_loopback_http=allow_loopback_http)
-    return asyncio.run(
-        verify(
-            text,
-            resolver=resolver,
-            now=moment,
-            skew=timedelta(seconds=skew),
-            challenge=challenge,
-            domain=domain,
-            expect=expect,
+    """Read ``path`` (``-`` for stdin) and verify it; raises only for unreadable input.
+
+    With ``json_out`` a raised error is also printed as a one-document JSON report, so that
+    ``--json`` always yields exactly one JSON document on stdout.
+    """
+    try:
+        text = read_text_file(path, what=expect)
+        moment = parse_now(now)
+        resolver = build_resolver(allow_loopback_http=allow_loopback_http)
+        return asyncio.run(
+            verify(
+                text,
+                resolver=resolver,
+                now=moment,
+                skew=timedelta(seconds=skew),
+                challenge=challenge,
+                domain=domain,
+                expect=expect,
+            )
         )
-    )
+    except DidkitError as exc:
+        if json_out:
+            print_json(
+                {"verified": False, "format": None, "kind": expect, "checks": [], "errors": [exc.to_dict()]}
+            )
+        raise
 
 
 @app.command("issue")
@@ -267,7 +279,12 @@ def verify_cmd(
 ) -> None:
     """Verify a credential and print a report; exit 0 verified, 1 failed, 3 unreadable."""
     result = verify_file(
-        file, expect="credential", now=now, skew=skew, allow_loopback_http=allow_loopback_http
+        file,
+        expect="credential",
+        now=now,
+        skew=skew,
+        allow_loopback_http=allow_loopback_http,
+        json_out=json_out,
     )
     if json_out:
         print_json(result.to_dict())

@@ -107,6 +107,7 @@ def verify_cmd(
         challenge=challenge,
         domain=domain,
         allow_loopback_http=allow_loopback_http,
+        json_out=json_out,
     )
     if json_out:
         print_json(result.to_dict())

@@ -575,8 +575,9 @@ async def verify_jwt(
         try:
             verify_signature(KeyType(vm.key_type), vm.public_key, jws.signing_input, jws.signature)
         except VerificationError as exc:
+            detail = "" if exc.code == "signature.invalid" else f" ({exc.message})"
             raise VerificationError(
-                f"the JWS signature does not verify ({exc.message})", code="jwt.signature"
+                f"the JWS signature does not verify{detail}", code="jwt.signature"
             ) from exc
 
     with checks.step("validity period") as note:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -219,7 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-type", "application/did+json")
         self.send_header("content-length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

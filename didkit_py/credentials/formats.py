@@ -7,11 +7,12 @@ secured one — a compact string such as a ``vc+jwt``, or a JSON object with an 
 disclosed copy). The table below lists them; adding a format is **one line** in
 :data:`FORMAT_TABLE`, pointing at a module attribute that is imported on first use.
 
-=====================  =====================================  ===================================
-name                   implementation                         detects
-=====================  =====================================  ===================================
-``vc+jwt``             ``didkit_py.suites.jose:FORMAT``       a compact JWS string (no ``~``)
-=====================  =====================================  ===================================
+=====================  ==========================================  ===================================
+name                   implementation                              detects
+=====================  ==========================================  ===================================
+``vc+jwt``             ``didkit_py.suites.jose:FORMAT``            a compact JWS string (no ``~``)
+``dc+sd-jwt``          ``didkit_py.suites.sd_jwt.format:FORMAT``   a string with ``~`` (an SD-JWT)
+=====================  ==========================================  ===================================
 
 Rules for implementations:
 
@@ -61,7 +62,10 @@ __all__ = [
 
 #: The registry of securing formats: ``(name, "module:attribute")``, in detection order.
 #: Add a format with one line here; the attribute must implement :class:`SecuringFormat`.
-FORMAT_TABLE: Final[tuple[tuple[str, str], ...]] = (("vc+jwt", "didkit_py.suites.jose:FORMAT"),)
+FORMAT_TABLE: Final[tuple[tuple[str, str], ...]] = (
+    ("vc+jwt", "didkit_py.suites.jose:FORMAT"),
+    ("dc+sd-jwt", "didkit_py.suites.sd_jwt.format:FORMAT"),
+)
 
 #: A secured document: a compact serialization (JWT, SD-JWT) or a JSON object with a proof.
 Secured = str | dict[str, Any]

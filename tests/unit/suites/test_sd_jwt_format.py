@@ -1,0 +1,104 @@
+"""``dc+sd-jwt`` through :mod:`didkit_py.credentials`: issue, derive with Key Binding, verify."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from didkit_py.credentials import derive, issue, signer_for_key, verify
+from didkit_py.did import default_resolver
+from didkit_py.errors import InvalidInput
+from didkit_py.keys import KeyType, generate_key, public_jwk
+from didkit_py.suites.sd_jwt import parse_sd_jwt
+
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+ISSUER = signer_for_key(generate_key(KeyType.P256))
+HOLDER = signer_for_key(generate_key(KeyType.P256))
+AUD, NONCE = "https://verifier.example", "c-1234"
+
+
+def credential() -> dict[str, Any]:
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "IdentityCredential"],
+        "issuer": ISSUER.did,
+        "validFrom": "2025-01-01T00:00:00Z",
+        "validUntil": "2030-01-01T00:00:00Z",
+        "credentialSubject": {"id": HOLDER.did, "name": "Erika", "birthdate": "1963-08-12"},
+    }
+
+
+def issued() -> str:
+    token = issue(
+        credential(),
+        signer=ISSUER,
+        now=NOW,
+        format="dc+sd-jwt",
+        extra={"disclosable": ["/credentialSubject/birthdate", "/credentialSubject/name"]},
+    )
+    assert isinstance(token, str)
+    return token
+
+
+def test_issue_maps_the_data_model() -> None:
+    parsed = parse_sd_jwt(issued())
+    p = parsed.payload
+    assert parsed.header["typ"] == "dc+sd-jwt" and parsed.header["kid"] == ISSUER.verification_method
+    assert p["iss"] == ISSUER.did and p["vct"] == "IdentityCredential"
+    assert p["iat"] == int(NOW.timestamp()) and p["exp"] == int(datetime(2030, 1, 1, tzinfo=UTC).timestamp())
+    assert p["cnf"] == {"jwk": public_jwk(HOLDER.key)}  # from credentialSubject.id (did:key)
+    assert "birthdate" not in p["credentialSubject"]
+
+
+async def test_derive_with_key_binding_and_verify() -> None:
+    pres = derive(
+        issued(),
+        now=NOW,
+        disclose=["/credentialSubject/birthdate"],
+        holder=HOLDER,
+        challenge=NONCE,
+        domain=AUD,
+    )
+    result = await verify(pres, resolver=default_resolver(), now=NOW, challenge=NONCE, domain=AUD)
+    assert result.verified, result.to_dict()
+    assert result.format == "dc+sd-jwt" and result.signer == ISSUER.did
+    subj = result.document["credentialSubject"] if result.document else {}
+    assert subj["birthdate"] == "1963-08-12" and "name" not in subj
+    names = [c.name for c in result.checks]
+    assert names == [
+        "parse",
+        "header",
+        "issuer key",
+        "signature",
+        "disclosures",
+        "vct",
+        "validity period",
+        "key binding",
+    ]
+
+
+async def test_verify_failures_are_reported() -> None:
+    pres = derive(issued(), now=NOW, disclose=[], holder=HOLDER, challenge=NONCE, domain=AUD)
+    other = await verify(pres, resolver=default_resolver(), now=NOW, challenge="other", domain=AUD)
+    assert not other.verified and other.errors[0].code == "kb.nonce"
+    plain = derive(issued(), now=NOW, disclose=["/credentialSubject/name"])
+    missing = await verify(plain, resolver=default_resolver(), now=NOW, challenge=NONCE, domain=AUD)
+    assert not missing.verified and missing.errors[0].code == "kb.missing"
+    ok = await verify(plain, resolver=default_resolver(), now=NOW)
+    assert ok.verified
+    late = await verify(plain, resolver=default_resolver(), now=NOW + timedelta(days=3650))
+    assert not late.verified and late.errors[0].code == "jwt.expired"
+
+
+def test_derive_needs_challenge_for_binding() -> None:
+    with pytest.raises(InvalidInput) as ei:
+        derive(issued(), now=NOW, disclose=[], holder=HOLDER)
+    assert ei.value.code == "derive.kb_request"
+
+
+def test_issuer_must_be_signer() -> None:
+    doc = credential() | {"issuer": "did:example:someone-else"}
+    with pytest.raises(InvalidInput):
+        issue(doc, signer=ISSUER, now=NOW, format="dc+sd-jwt")

@@ -187,6 +187,7 @@ class DevChain:
     ) -> None:
         if not 0 < chain_id < 2**53:
             raise InvalidInput("chain id must be a positive integer below 2**53", code="chain.chain_id")
+        _use_fast_ecc()
         self._lock = threading.RLock()
         self._clock = clock
         self._fsync = fsync
@@ -198,6 +199,7 @@ class DevChain:
         self.chain_id: int = genesis["chainId"]
         self._chain = self._build_chain(self.chain_id, genesis["timestamp"])
         self._index = _Index()
+        self._senders: dict[bytes, bytes] = {}
         self._index_block(self._chain.get_canonical_head())
         self._journal_fh: Any = None
         replayed = self._replay()
@@ -380,12 +382,11 @@ class DevChain:
         parent = int(self._chain.get_canonical_head().timestamp)
         return max(int(self._clock()), parent + 1)
 
-    def _mine(self, raw: bytes, timestamp: int) -> bytes:
-        from eth.abc import SignedTransactionAPI
-
-        vm = self._chain.get_vm()
-        tx: SignedTransactionAPI = vm.get_transaction_builder().decode(raw)
+    def _mine(self, raw: bytes, timestamp: int, tx: Any = None) -> bytes:
+        if tx is None:
+            tx = self._chain.get_vm().get_transaction_builder().decode(raw)
         self._chain.set_header_timestamp(timestamp)
+        self._senders[bytes(tx.hash)] = bytes(tx.sender)  # recovered once, reused by the index
         self._chain.apply_transaction(tx)
         block = self._chain.mine_block(mix_hash=_mix_hash(self.block_number + 1))
         self._index_block(block.header, block)
@@ -410,7 +411,7 @@ class DevChain:
                 raise RpcError(-32000, f"invalid chain id: this chain is {self.chain_id}")
             ts = self._next_timestamp()
             try:
-                tx_hash = self._mine(raw, ts)
+                tx_hash = self._mine(raw, ts, tx)
             except EvmValidationError as exc:
                 # Nonce, balance, fee or intrinsic-gas problems: nothing was mined.
                 self._chain.header = self._chain.create_header_from_parent(self._chain.get_canonical_head())
@@ -439,7 +440,7 @@ class DevChain:
         prev_cumulative = 0
         log_index = 0
         for i, (tx, receipt) in enumerate(zip(txs, receipts, strict=True)):
-            sender = bytes(tx.sender)
+            sender = self._senders.pop(bytes(tx.hash), None) or bytes(tx.sender)
             to = bytes(tx.to) if tx.to else b""
             type_id = tx.type_id if tx.type_id is not None else 0
             if type_id == 0:
@@ -813,6 +814,18 @@ class DevChain:
         return out if "id" in req else None
 
 
+def _use_fast_ecc() -> None:
+    """Point eth-keys at the OpenSSL-backed backend unless coincurve (faster still) is present.
+
+    eth-keys picks its backend from ``ECC_BACKEND_CLASS`` on every use; the setting is
+    process-wide, which is what a chain server wants, and the backend gives identical results.
+    """
+    from eth_keys.backends.coincurve import is_coincurve_available
+
+    if not is_coincurve_available():
+        os.environ.setdefault("ECC_BACKEND_CLASS", "didkit_py.registry._fastecc.FastECCBackend")
+
+
 def _revert_error(exc: Exception) -> RpcError:
     data = exc.args[0] if exc.args and isinstance(exc.args[0], bytes) else b""
     reason = ""
@@ -858,6 +871,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "didkit-devchain"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without this, Nagle + delayed ACK add ~40 ms.
+    disable_nagle_algorithm = True
     chain: DevChain  # set on the subclass made per server
 
     def log_message(self, format: str, *args: Any) -> None:

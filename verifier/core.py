@@ -386,6 +386,7 @@ class Verifier:
                 rec.skipped("disclosure", "credential", "policy.disabled", "disabled by policy")
         for name in ("challenge_domain", "holder_binding"):
             rec.skipped(name, "credential", "not_applicable", "applies to presentations")
+        _never_accept_unverified(rec, result, "credential")
         return self._report("credential", fmt, now, t0, rec, summaries, disclosed, risks, holder=None)
 
     async def verify_presentation(
@@ -448,6 +449,7 @@ class Verifier:
             self._holder_binding(rec, sub, pol, inner, holder, presentation_ok)
         if not nested:
             rec.skipped("holder_binding", subject, "not_reached", "no verified credential to bind")
+        _never_accept_unverified(rec, result, subject)
         if pol.disclosure.enabled:
             self._disclosure(rec, [r for r in nested if r.verified], pol, now, subject)
         else:
@@ -522,6 +524,9 @@ class Verifier:
     ) -> None:
         filed = _file_checks(result)
         kind = result.kind or "credential"
+        if "challenge_domain" in filed.failed:
+            code, message, _ = filed.failed["challenge_domain"]
+            rec.failed("challenge_domain", subject, code, message)
         for policy in ("signature", "did_resolution", "validity_period"):
             enabled = getattr(pol, policy).enabled
             if policy in filed.failed:
@@ -993,6 +998,14 @@ class Verifier:
             risk_signals=risks,
             duration_ms=round((time.perf_counter() - t0) * 1000.0, 3),
         )
+
+
+def _never_accept_unverified(rec: _Recorder, result: VerificationResult | None, subject: str) -> None:
+    """A document the format did not verify can never yield an accepted report, whatever the
+    filing of its checks says (defence in depth against a check name we do not recognise)."""
+    if result is not None and not result.verified and not rec.any_failed:
+        err = result.errors[0] if result.errors else VerificationError("the document did not verify")
+        rec.error("signature", subject, err)
 
 
 def _status_message(exc: DidkitError) -> str:

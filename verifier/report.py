@@ -136,3 +136,16 @@ def report_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://didkit-py.invalid/verifier/report.schema.json"
     return schema
+
+
+def _write_schema() -> None:
+    """``python -m verifier.report``: regenerate ``report.schema.json`` beside this module."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).with_name("report.schema.json")
+    path.write_text(json.dumps(report_json_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    _write_schema()

@@ -61,7 +61,9 @@ def _owner(document: Mapping[str, Any]) -> str | None:
         if vid in (f"{did}#controller", "#controller"):
             account = vm.get("blockchainAccountId")
             if isinstance(account, str):
-                return account.rsplit(":", 1)[-1].lower()
+                # CAIP-10 ``eip155:<chain>:<address>``, or the legacy ``<address>@eip155:<chain>``.
+                address = account.split("@", 1)[0] if "@" in account else account.rsplit(":", 1)[-1]
+                return address.lower()
     return None
 
 

@@ -254,8 +254,11 @@ def issue_cmd(
     did_method: MethodOpt = DidMethodChoice.key,
     out: OutOpt = None,
     json_out: JsonOpt = False,
+    disclosable: DisclosableOpt = None,
+    vct: VctOpt = None,
 ) -> None:
     """Sign a credential. A missing "issuer" is filled in with the signer's DID."""
+    format, extra = sd_jwt_issue_extra(format, disclosable, vct)
     doc = read_json_file(credential, what="credential")
     if not isinstance(doc, dict):
         raise InvalidInput("the credential must be a JSON object", code="credential.not_object")
@@ -263,7 +266,7 @@ def issue_cmd(
     if "issuer" not in doc:
         doc["issuer"] = signer.did
         err_console.print(Text(f"issuer set to {signer.did}"))
-    secured = issue(doc, signer=signer, now=datetime.now(UTC), format=format)
+    secured = issue(doc, signer=signer, now=datetime.now(UTC), format=format, extra=extra)
     summary = {"format": format, "issuer": signer.did, "verificationMethod": signer.verification_method}
     emit_secured(secured, out=out, json_out=json_out, summary=summary)
 
@@ -276,6 +279,8 @@ def verify_cmd(
     skew: SkewOpt = 60.0,
     allow_loopback_http: LoopbackOpt = False,
     json_out: JsonOpt = False,
+    challenge: ChallengeOpt = None,
+    domain: DomainOpt = None,
 ) -> None:
     """Verify a credential and print a report; exit 0 verified, 1 failed, 3 unreadable."""
     result = verify_file(
@@ -283,6 +288,8 @@ def verify_cmd(
         expect="credential",
         now=now,
         skew=skew,
+        challenge=challenge,
+        domain=domain,
         allow_loopback_http=allow_loopback_http,
         json_out=json_out,
     )
@@ -293,3 +300,59 @@ def verify_cmd(
     code = result_exit_code(result)
     if code:
         raise typer.Exit(code)
+
+
+# SD-JWT VC (issue 9): ``--format sd-jwt`` / ``dc+sd-jwt``, ``--disclosable``, and ``vc derive``.
+DisclosableOpt = Annotated[
+    list[str] | None,
+    typer.Option("--disclosable", help="SD-JWT: JSON pointer of a selectively disclosable claim (repeat)."),
+]
+VctOpt = Annotated[str | None, typer.Option("--vct", help="SD-JWT VC: credential type (default: from type).")]
+ChallengeOpt = Annotated[str | None, typer.Option("--challenge", help="Expected nonce (Key Binding).")]
+DomainOpt = Annotated[str | None, typer.Option("--domain", help="Expected audience (Key Binding).")]
+
+
+def sd_jwt_issue_extra(
+    fmt: str, disclosable: list[str] | None, vct: str | None
+) -> tuple[str, dict[str, Any]]:
+    """``sd-jwt`` is an alias of ``dc+sd-jwt``; SD-JWT options are refused for other formats."""
+    fmt = "dc+sd-jwt" if fmt == "sd-jwt" else fmt
+    extra: dict[str, Any] = {}
+    if disclosable:
+        extra["disclosable"] = list(disclosable)
+    if vct:
+        extra["vct"] = vct
+    if extra and fmt != "dc+sd-jwt":
+        raise InvalidInput("--disclosable and --vct apply to --format sd-jwt only", code="cli.sd_jwt_option")
+    return fmt, extra
+
+
+@app.command("derive")
+@handle_errors
+def derive_cmd(
+    file: Annotated[Path, typer.Argument(help="A secured credential (SD-JWT); - for stdin.")],
+    reveal: Annotated[
+        list[str] | None, typer.Option("--reveal", help="JSON pointer of a claim to disclose (repeat).")
+    ] = None,
+    holder_key: Annotated[
+        Path | None, typer.Option("--holder-key", help="Holder key file: adds a Key Binding JWT.")
+    ] = None,
+    challenge: ChallengeOpt = None,
+    domain: DomainOpt = None,
+    out: OutOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Disclose chosen claims of a credential; with --holder-key, bind to --challenge/--domain."""
+    from ..credentials import derive
+
+    text = read_text_file(file, what="credential")
+    holder = signer_for_key(load_key_file(holder_key)) if holder_key is not None else None
+    secured = derive(
+        text,
+        now=datetime.now(UTC),
+        disclose=list(reveal or ()),
+        holder=holder,
+        challenge=challenge,
+        domain=domain,
+    )
+    emit_secured(secured, out=out, json_out=json_out, summary={"disclosed": list(reveal or ())})

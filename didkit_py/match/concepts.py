@@ -169,7 +169,7 @@ KINDS: tuple[Kind, ...] = (
     _k(
         "transit",
         "transit pass",
-        r"transit|ticket|travel ?pass|bahncard|fahrkarte|abonnement|\babono\b|season ?pass",
+        r"transit|ticket|travel ?pass|transport ?pass|public ?transport|bahncard|fahrkarte|abonnement|\babono\b|season ?pass",
     ),
     _k(
         "conduct",
@@ -434,9 +434,7 @@ INTENTS: tuple[Intent, ...] = (
             "prove that I am over 18 to buy alcohol",
             "age verification for an adults-only service",
             "confirm I am old enough",
-            "Altersnachweis: bin ich volljährig?",
             "prouver que je suis majeur",
-            "demostrar que soy mayor de edad",
         ),
         (
             Evidence("age_attestation", 1.0, ("age_over",)),
@@ -464,9 +462,6 @@ INTENTS: tuple[Intent, ...] = (
             "verify my identity",
             "prove who I am with an official ID document",
             "KYC identity check for a new account",
-            "Identitätsnachweis mit Ausweis",
-            "vérifier mon identité",
-            "verificar mi identidad",
         ),
         (
             Evidence("identity", 1.0, (*_ID_ROLES,)),
@@ -480,17 +475,15 @@ INTENTS: tuple[Intent, ...] = (
         _kw(
             "allowed to drive|permitted to drive|licensed to drive|drive|driving|driver|driving licence|driving license|driver licence|"
             "driver license|drivers licence|drivers license|driving permit|rent a car|renting a car|car rental|rental car|hire a car|"
-            "car hire|car sharing|carsharing|rent a van|fuhrerschein|fahrerlaubnis|auto mieten|mietwagen|autovermietung|fahren|"
+            "car hire|hire car|hired car|car sharing|carsharing|rent a van|fuhrerschein|fahrerlaubnis|auto mieten|mietwagen|autovermietung|fahren|"
             "permis de conduire|permis|conduire|louer une voiture|location de voiture|voiture de location|permiso de conducir|"
             "carnet de conducir|licencia de conducir|conducir|alquilar un coche|alquiler de coches|coche de alquiler|manejar"
         )
+        + _kw("licence|license|licencia|lizenz|car|auto|coche|voiture", 0.4)
         + _kw("driving school|fahrschule|auto ecole|autoescuela", 0.3),
         (
             "show that I am allowed to drive a car",
             "car rental desk checks my driving licence",
-            "Führerschein vorzeigen, Auto mieten",
-            "montrer mon permis de conduire",
-            "mostrar mi permiso de conducir para alquilar un coche",
         ),
         (
             Evidence(
@@ -524,9 +517,6 @@ INTENTS: tuple[Intent, ...] = (
         (
             "show my university degree to an employer",
             "proof of my academic qualification",
-            "Hochschulabschluss nachweisen",
-            "justifier mon diplôme universitaire",
-            "demostrar mi título universitario",
         ),
         (
             Evidence("degree", 1.0, ("degree_name", "degree_field?")),
@@ -557,9 +547,6 @@ INTENTS: tuple[Intent, ...] = (
         (
             "get the student discount",
             "prove I am currently enrolled at a university",
-            "Studentenrabatt bekommen",
-            "réduction étudiant",
-            "descuento para estudiantes",
         ),
         (Evidence("student_id", 1.0, ("student_number?", "enrolled_programme?")),),
     ),
@@ -567,17 +554,16 @@ INTENTS: tuple[Intent, ...] = (
         "employment",
         "an employment check",
         _kw(
-            "employment|employed|employer|proof of employment|where i work|employee|work contract|employment contract|"
-            "arbeitgeber|beschaftigung*|arbeitsvertrag|arbeitsbescheinigung|anstellung|angestellt|emploi|employeur|attestation d emploi|"
-            "contrat de travail|salarie|empleo|empleador|contrato de trabajo|trabajo"
+            "employment|employed|currently work*|proof of employment|where i work|employee|work contract|employment contract|"
+            "arbeitgeber|beschaftigung*|arbeitsvertrag|arbeitsbescheinigung|anstellung|angestellt|emploi|attestation d emploi|"
+            "contrat de travail|salarie|empleo|contrato de trabajo|trabajo"
         )
-        + _kw("job|work|working|arbeit|travail|trabajo", 0.5),
+        + _kw("job|work|working|arbeit|travail|trabajo", 0.5)
+        # the employer is usually who asks, not what is asked for
+        + _kw("employer|arbeitgeber|employeur|empleador", 0.5),
         (
             "prove that I am employed",
             "confirmation of my current employer",
-            "Nachweis meiner Beschäftigung beim Arbeitgeber",
-            "attestation d'emploi de mon employeur",
-            "demostrar que tengo empleo",
         ),
         (
             Evidence("employment", 1.0, ("employer_name", "job_title?", "employment_status?")),
@@ -600,9 +586,6 @@ INTENTS: tuple[Intent, ...] = (
         (
             "show proof of my income to a landlord",
             "evidence of my monthly salary for a loan",
-            "Einkommensnachweis für den Vermieter",
-            "justificatif de revenus pour le propriétaire",
-            "demostrar mis ingresos al casero",
         ),
         (
             Evidence("payslip", 1.0, ("net_income",)),
@@ -621,9 +604,6 @@ INTENTS: tuple[Intent, ...] = (
         (
             "prove where I live",
             "the office needs a document showing my home address",
-            "Wohnsitz nachweisen",
-            "justificatif de domicile",
-            "demostrar mi domicilio",
         ),
         (
             Evidence("address_proof", 1.0, ("holder_address",)),
@@ -640,12 +620,7 @@ INTENTS: tuple[Intent, ...] = (
             "tax|tax id|tax number|tax identification|taxpayer|tin|tax residency|steuer*|steuer id|steuernummer|steuerliche|"
             "fiscal*|impot*|numero fiscal|impuesto*|nif|numero de identificacion fiscal|hacienda"
         ),
-        (
-            "provide my tax identification number",
-            "Steuer-ID angeben",
-            "numéro fiscal",
-            "número de identificación fiscal",
-        ),
+        ("provide my tax identification number",),
         (Evidence("tax", 1.0, ("tax_id",)),),
     ),
     Intent(
@@ -663,9 +638,6 @@ INTENTS: tuple[Intent, ...] = (
         (
             "hospital needs my health insurance details",
             "show my health insurance card at the doctor",
-            "Krankenversicherung nachweisen",
-            "carte d'assurance maladie à l'hôpital",
-            "tarjeta del seguro médico",
         ),
         (Evidence("health_insurance", 1.0, ("insurer", "insurance_number")),),
     ),
@@ -673,16 +645,13 @@ INTENTS: tuple[Intent, ...] = (
         "vaccination",
         "a vaccination check",
         _kw(
-            "vaccin*|immuni*|yellow fever|inoculat*|measles|jab|impf*|gelbfieber|masern|fievre jaune|rougeole|vacun*|"
+            "vaccination certificate|certificat de vaccination|certificado de vacunacion|impfzertifikat|impfnachweis|vaccin*|immuni*|yellow fever|inoculat*|measles|jab|impf*|gelbfieber|masern|fievre jaune|rougeole|vacun*|"
             "fiebre amarilla|sarampion|inmuniz*"
         )
         + _kw("covid|shot|shots", 0.6),
         (
             "proof of my vaccination",
             "vaccination certificate for travel",
-            "Impfnachweis",
-            "certificat de vaccination",
-            "certificado de vacunación",
         ),
         (Evidence("vaccination", 1.0, ("vaccine", "vaccination_date?")),),
     ),
@@ -694,12 +663,7 @@ INTENTS: tuple[Intent, ...] = (
             "mediatheque|emprunter|biblioteca|tomar prestado"
         )
         + _kw("books|bucher|livres|libros", 0.6),
-        (
-            "borrow books from the library",
-            "Bücher in der Bibliothek ausleihen",
-            "emprunter des livres à la bibliothèque",
-            "sacar libros de la biblioteca",
-        ),
+        ("borrow books from the library",),
         (Evidence("library", 1.0, ("card_number",)),),
     ),
     Intent(
@@ -712,16 +676,13 @@ INTENTS: tuple[Intent, ...] = (
             "colegiado|colegiada|colegiacion|colegio profesional|habilitacion"
         )
         + _kw(
-            "engineer*|architect*|structural|sign off|accredit*|ingenieur*|architekt*|ingeniero*|arquitect*|ordre|colegio",
+            "engineer|architect|structural|sign off|accredit*|ingenieur*|architekt*|ingeniero*|arquitect*|ordre|colegio",
             0.6,
         )
         + _kw("registration|zulassung", 0.3),
         (
             "show my registration with the professional chamber",
             "prove I am a licensed engineer",
-            "Kammermitgliedschaft nachweisen",
-            "inscription à l'ordre professionnel",
-            "demostrar mi colegiación profesional",
         ),
         (Evidence("professional_licence", 1.0, ("profession", "licence_number?", "licence_status?")),),
     ),
@@ -739,9 +700,6 @@ INTENTS: tuple[Intent, ...] = (
         (
             "did I complete the first aid course",
             "certificate that I finished a training course",
-            "Erste-Hilfe-Kurs Nachweis",
-            "attestation de formation aux premiers secours",
-            "certificado del curso de primeros auxilios",
         ),
         (Evidence("training", 1.0, ("course", "completion_date?")),),
     ),
@@ -749,25 +707,33 @@ INTENTS: tuple[Intent, ...] = (
         "skills",
         "a skills check",
         _kw(
-            "badge|skill|skills|certification|certified|competence*|competenc*|expertise|zertifikat*|kenntnisse|qualifikation|"
-            "certificat*|competence|certificado*|habilidades|competencia*"
+            "badge|badges|skill|skills|certification|expertise|competenc*|kenntnisse|habilidades|competencia*"
+        )
+        + _kw("certified|certificat*|certificado*|zertifikat*|qualifikation", 0.5),
+        (
+            "show my professional certification",
+            "proof of my technical skills",
+            "digital badge for a completed exam",
         ),
-        ("show my professional certification", "proof of my technical skills", "Nachweis meiner Kenntnisse"),
         (Evidence("badge", 1.0, ("achievement?",)), Evidence("training", 0.8, ("course?",))),
     ),
     Intent(
         "language",
         "a language skills check",
         _kw(
-            "english|language|cefr|ielts|toefl|cambridge|fluent|proficiency|language certificate|sprachkenntnis*|sprachzertifikat|"
-            "englisch*|sprachnachweis|langue|niveau d anglais|anglais|idioma|ingles|nivel de ingles"
+            "german level|english level|level of english|level of german|level of french|level of spanish|niveau d anglais|niveau d allemand|"
+            "niveau de francais|niveau d espagnol|nivel de ingles|nivel de aleman|nivel de frances|deutschkenntnis*|englischkenntnis*|"
+            "speak english|speak german|speak french|speak spanish|language skills|language level|language|cefr|ielts|toefl|fluent|"
+            "proficiency|language certificate|sprachkenntnis*|sprachzertifikat|sprachnachweis|langue|idioma"
+        )
+        + _kw(
+            "english|german|french|spanish|italian|anglais|allemand|espagnol|francais|ingles|aleman|frances|englisch|deutsch|"
+            "franzosisch|spanisch|cambridge",
+            0.4,
         ),
         (
             "proof of my English level",
             "language certificate for university admission",
-            "Englischkenntnisse nachweisen",
-            "niveau d'anglais",
-            "certificado de inglés",
         ),
         (Evidence("language_cert", 1.0, ("language", "language_level?")),),
     ),
@@ -777,12 +743,7 @@ INTENTS: tuple[Intent, ...] = (
         _kw(
             "gym|fitness|membership|member|club|fitnessstudio|mitglied*|verein|salle de sport|adherent|gimnasio|socio|membresia"
         ),
-        (
-            "show my gym membership",
-            "Mitgliedschaft im Fitnessstudio",
-            "carte de membre",
-            "socio del gimnasio",
-        ),
+        ("show my gym membership",),
         (Evidence("membership", 1.0, ("membership_number", "membership_status?")),),
     ),
     Intent(
@@ -793,13 +754,8 @@ INTENTS: tuple[Intent, ...] = (
             "nahverkehr|bahn|opnv|monatskarte|fahrkartenkontrolle|transport en commun|titre de transport|navigo|transporte publico|"
             "abono|billete"
         )
-        + _kw("ticket|abonnement", 0.6),
-        (
-            "show my public transport pass to the ticket inspector",
-            "Fahrkarte im Bus vorzeigen",
-            "titre de transport",
-            "abono de transporte",
-        ),
+        + _kw("ticket|abonnement", 0.5),
+        ("show my public transport pass to the ticket inspector",),
         (Evidence("transit", 1.0, ("transit_product", "transit_status?")),),
     ),
     Intent(
@@ -810,12 +766,7 @@ INTENTS: tuple[Intent, ...] = (
             "fuhrungszeugnis|polizeiliches|vorstrafe*|casier judiciaire|extrait de casier|antecedentes penales|certificado de antecedentes"
         )
         + _kw("volunteer*|vulnerable|children|kindergarten|ehrenamt*|benevol*|voluntari*", 0.4),
-        (
-            "criminal record check for working with children",
-            "erweitertes Führungszeugnis vorlegen",
-            "extrait de casier judiciaire",
-            "certificado de antecedentes penales",
-        ),
+        ("criminal record check for working with children",),
         (Evidence("conduct", 1.0, ("record_type", "record_entries?")),),
     ),
     Intent(
@@ -825,14 +776,75 @@ INTENTS: tuple[Intent, ...] = (
             "bank account|iban|bank details|direct debit|sepa|payment details|account number|bankverbindung|konto|kontodaten|"
             "lastschrift|rib|coordonnees bancaires|compte bancaire|prelevement|cuenta bancaria|datos bancarios|domiciliacion"
         )
-        + _kw("refund|payout|salary payment|pay me|erstattung|remboursement|reembolso", 0.5),
+        + _kw(
+            "refund|payout|salary payment*|salary transfer*|pay me|erstattung|remboursement|reembolso", 0.5
+        ),
         (
             "give my IBAN for the direct debit",
             "bank details for salary payment",
-            "Bankverbindung angeben",
-            "coordonnées bancaires",
-            "datos bancarios",
         ),
-        (Evidence("bank_account", 1.0, ("iban", "bic?")),),
+        (Evidence("bank_account", 1.0, ("iban",)),),
     ),
+)
+
+#: English example purposes per intent, embedded by MiniLM (English-centric, so other languages
+#: are left to the keyword lexicons: foreign examples matched on function words, not meaning).
+_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "age_check": (
+        "prove that I am an adult",
+        "verify my age before buying alcohol or tobacco",
+        "age verification for an adults-only venue",
+        "confirm I am old enough",
+    ),
+    "identity": (
+        "verify my identity",
+        "prove who I am with an official identity document",
+        "identity check to open an account",
+        "they need to identify me",
+    ),
+    "driving": (
+        "show that I hold a valid driving licence",
+        "prove I am allowed to drive a car",
+        "pick up a rental car",
+        "licence check before driving a vehicle",
+    ),
+    "vehicle": ("prove that the car is registered to me", "show who owns this vehicle"),
+    "education": (
+        "show my university degree",
+        "proof of my academic qualification",
+        "employer wants to see my diploma",
+    ),
+    "transcript": ("send my transcript of records with grades", "which courses I passed and my marks"),
+    "student": ("get a student discount", "prove I am currently enrolled as a student"),
+    "employment": ("prove that I am employed", "confirm my current job and employer"),
+    "income": (
+        "show proof of my income",
+        "evidence of my monthly salary",
+        "demonstrate I can afford the rent",
+    ),
+    "residence": ("prove where I live", "document showing my home address", "proof of residence"),
+    "tax": ("provide my tax identification number", "tax ID for the accountant"),
+    "health_insurance": ("show my health insurance card", "proof that I have medical insurance coverage"),
+    "vaccination": ("proof that I was vaccinated", "immunization record for travel"),
+    "library": ("borrow books from the library", "access the public library's online lending"),
+    "professional": (
+        "prove I am a licensed professional",
+        "registration with a professional body or chamber",
+        "licence to practise my profession",
+    ),
+    "training": ("certificate that I completed a training course", "proof I took a first aid class"),
+    "skills": (
+        "show my professional certification",
+        "proof of my technical skills",
+        "digital badge for an exam I passed",
+    ),
+    "language": ("proof of my English level", "language proficiency certificate"),
+    "membership": ("show my gym membership", "prove I am a member of the club"),
+    "transit": ("show my public transport pass", "season ticket for buses and trains"),
+    "conduct": ("criminal record check", "certificate of good conduct for a new job"),
+    "banking": ("give my IBAN for a direct debit", "bank account details for payments"),
+}
+
+INTENTS = tuple(
+    Intent(i.id, i.label, i.keywords, _EXAMPLES.get(i.id, i.examples), i.evidence) for i in INTENTS
 )

@@ -121,6 +121,16 @@ def _compile_keywords(intents: Sequence[Intent]) -> list[_Keyword]:
     return out
 
 
+def _inflected(token: str, keyword: str) -> bool:
+    """``token`` is ``keyword`` or an inflected form of it (plural, case ending: at most 3 more letters).
+
+    Only for keywords of 5+ letters, so short words do not swallow longer unrelated ones.
+    """
+    if token == keyword:
+        return True
+    return len(keyword) >= 5 and token.startswith(keyword) and len(token) - len(keyword) <= 3
+
+
 def _lexical_intents(
     purpose_tokens: Sequence[str], keywords: Sequence[_Keyword], n_intents: int
 ) -> list[float]:
@@ -131,8 +141,8 @@ def _lexical_intents(
         n = len(kw.tokens)
         for start in range(len(purpose_tokens) - n + 1):
             span = purpose_tokens[start : start + n]
-            ok = all(a == b for a, b in zip(span[:-1], kw.tokens[:-1], strict=True)) and (
-                span[-1].startswith(kw.tokens[-1]) if kw.prefix else span[-1] == kw.tokens[-1]
+            ok = all(_inflected(a, b) for a, b in zip(span[:-1], kw.tokens[:-1], strict=True)) and (
+                span[-1].startswith(kw.tokens[-1]) if kw.prefix else _inflected(span[-1], kw.tokens[-1])
             )
             if not ok:
                 continue
@@ -268,9 +278,11 @@ class Matcher:
     """
 
     #: Below this MiniLM similarity to its examples an intent is not recognised without a keyword.
-    intent_threshold = 0.55
+    intent_threshold = 0.52
     #: Plain-language purposes outside the concept layer: least purpose↔credential similarity.
     generic_threshold = 0.5
+    #: The best intent must reach this (a weak context word alone is no intent).
+    min_intent_score = 0.45
     #: An intent must score at least this fraction of the best intent to take part.
     relative_cutoff = 0.6
 
@@ -452,7 +464,7 @@ class Matcher:
         sims = self._similarities(purpose, qvec, infos)
         iscores = self._intent_scores(purpose, qvec)
         top = max(iscores) if iscores else 0.0
-        if top <= 0.0:
+        if top < self.min_intent_score:
             return self._generic(purpose, infos, sims)
         chosen = [i for i, s in enumerate(iscores) if s > 0 and s >= self.relative_cutoff * top]
         age = _requested_age(normalize(purpose), purpose)
@@ -500,11 +512,18 @@ class Matcher:
         self, purpose: str, infos: Sequence[_CredInfo], sims: Sequence[float]
     ) -> list[Recommendation]:
         """No known intent: similarity alone, above a calibrated threshold (else nothing)."""
-        threshold = self.generic_threshold if self.embedder is not None else 0.99
         items: list[tuple[float, Recommendation]] = []
         qtok = set(normalize(purpose).split())
+        content = [t for t in qtok if len(t) >= 4 and t not in _STOPWORDS]
         for info, sim in zip(infos, sims, strict=True):
-            if sim < threshold:
+            if self.embedder is None:
+                # BM25 scores are not comparable across queries: ask for real word overlap instead.
+                have = set(normalize(info.text).split())
+                hit = sum(1 for t in content if any(_inflected(h, t) or _inflected(t, h) for h in have))
+                if hit < 2 or hit < 0.5 * len(content):
+                    continue
+                sim = hit / max(1, len(content))
+            elif sim < self.generic_threshold:
                 continue
             claims = _generic_claims(info, qtok)
             items.append((sim, Recommendation(
@@ -513,6 +532,16 @@ class Matcher:
                 "purpose", info.cred.selective_disclosure,
             )))  # fmt: skip
         return self._finish(items)
+
+
+#: Words that say nothing about what is asked for (EN/DE/FR/ES), for the lexical fallback.
+_STOPWORDS = frozenset(
+    "that this with have need needs want wants from they them their there prove proof show shows document "
+    "credential certificate asks asked please would could should about some something which when where what "
+    "mein meine meinen einen einer nachweis brauche muss mochte bitte fuer dass oder nicht "
+    "pour avec dois veux votre notre preuve mon une des que qui "
+    "para necesito tengo quiero demostrar prueba mis una los las que".split()
+)
 
 
 def _generic_claims(info: _CredInfo, qtok: set[str]) -> tuple[str, ...]:

@@ -12,14 +12,16 @@ The issuer's key is found from ``iss``: a DID through the injected resolver (the
 
 from __future__ import annotations
 
+import base64
 import os
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from cryptography import x509
 
 from ...errors import (
     InvalidInput,
@@ -30,6 +32,7 @@ from ...errors import (
 )
 from ._http import fetch_bytes
 from ._jws import JwsParts, PublicKeyLike, SigningKeyLike, loads_strict, public_jwk, public_key_from_jwk
+from ._x509 import key_from_x5c
 from .core import (
     Limits,
     PathInput,
@@ -90,6 +93,7 @@ def issue_sd_jwt_vc(
     nbf: datetime | int | None = None,
     exp: datetime | int | None = None,
     status: Mapping[str, Any] | None = None,
+    x5c: Sequence[bytes] | None = None,
     salt: SaltSource | None = None,
     decoys: int | tuple[int, int] = (1, 3),
     rng: Callable[[int], bytes] = os.urandom,
@@ -98,6 +102,8 @@ def issue_sd_jwt_vc(
 
     ``status`` is the ``status`` claim, e.g. ``{"status_list": {"idx": 7, "uri": "https://…"}}``.
     Decoy digests (1-3 per object with disclosable claims by default) hide the claim count.
+    ``x5c`` (DER certificates, leaf first, without the trust anchor) goes into the header for
+    verifiers that validate issuer keys by X.509 (HAIP).
     """
     if not isinstance(vct, str) or not vct:
         raise InvalidInput("vct must be a non-empty string", code="sd_jwt_vc.vct", at="/vct")
@@ -124,8 +130,17 @@ def issue_sd_jwt_vc(
                 f"claim {k!r} is set by the issuer arguments", code="sd_jwt_vc.reserved_claim", at="/" + k
             )
         payload[k] = v
+    header = {"x5c": [base64.b64encode(c).decode("ascii") for c in x5c]} if x5c else None
     return issue_sd_jwt(
-        payload, key=key, disclosable=paths, typ=SD_JWT_VC_TYP, kid=kid, salt=salt, decoys=decoys, rng=rng
+        payload,
+        key=key,
+        disclosable=paths,
+        typ=SD_JWT_VC_TYP,
+        kid=kid,
+        header=header,
+        salt=salt,
+        decoys=decoys,
+        rng=rng,
     )
 
 
@@ -183,9 +198,20 @@ async def resolve_issuer_key(
     http: httpx.AsyncClient | None = None,
     allow_loopback_http: bool = False,
     timeout: float = 10.0,
+    trust_anchors: Sequence[x509.Certificate] | None = None,
+    now: datetime | None = None,
 ) -> PublicKeyLike:
-    """The issuer's public key for an Issuer-signed JWT, found from ``iss`` and ``kid``."""
+    """The issuer's public key for an Issuer-signed JWT (SD-JWT VC §3.5).
+
+    With ``trust_anchors`` and an ``x5c`` header, the certificate chain decides (HAIP);
+    otherwise ``iss``: a DID (``kid`` names the verification method) or an https URL (JWT VC
+    Issuer Metadata).
+    """
     iss = jwt.payload.get("iss")
+    if trust_anchors is not None and "x5c" in jwt.header:
+        if now is None:
+            raise ValueError("x5c validation needs now")
+        return key_from_x5c(jwt.header, iss, trust_anchors=trust_anchors, now=now)  # type: ignore[no-any-return]
     kid = jwt.header.get("kid")
     if kid is not None and not isinstance(kid, str):
         raise InvalidInput("kid must be a string", code="jws.kid", at="/kid")
@@ -266,6 +292,7 @@ async def verify_sd_jwt_vc(
     vct: str | Collection[str] | None = None,
     accept_legacy_typ: bool = True,
     status_checker: StatusChecker | None = None,
+    trust_anchors: Sequence[x509.Certificate] | None = None,
     kb_max_age: float = 300.0,
     skew: float = 60.0,
     limits: Limits = Limits(),
@@ -274,9 +301,9 @@ async def verify_sd_jwt_vc(
     """Verify an SD-JWT VC presentation (HAIP defaults: Key Binding required).
 
     The issuer key comes from ``issuer_key`` (pinned), else ``key_resolver``, else
-    :func:`resolve_issuer_key` with ``resolver`` / ``http``. ``status_checker`` receives the
-    ``status`` claim and returns the status value; anything but 0 (VALID) raises
-    :class:`StatusError`.
+    :func:`resolve_issuer_key` with ``trust_anchors`` (x5c) / ``resolver`` / ``http``.
+    ``status_checker`` receives the ``status`` claim and returns the status value; anything
+    but 0 (VALID) raises :class:`StatusError`.
     """
     parsed = parse_sd_jwt(token, limits=limits)
     typs = (SD_JWT_VC_TYP, LEGACY_TYP) if accept_legacy_typ else (SD_JWT_VC_TYP,)
@@ -288,7 +315,13 @@ async def verify_sd_jwt_vc(
         key = await key_resolver(parsed.jwt)
     else:
         key = await resolve_issuer_key(
-            parsed.jwt, resolver=resolver, http=http, allow_loopback_http=allow_loopback_http, timeout=timeout
+            parsed.jwt,
+            resolver=resolver,
+            http=http,
+            allow_loopback_http=allow_loopback_http,
+            timeout=timeout,
+            trust_anchors=trust_anchors,
+            now=now,
         )
     verified = verify_sd_jwt(
         parsed,

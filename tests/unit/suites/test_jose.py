@@ -613,3 +613,32 @@ async def test_verify_jwt_random_parts(header: dict[str, Any], payload: Any, sig
 def test_encode_refuses_alg_key_mismatch(issuer: Signer) -> None:
     with pytest.raises(InvalidInput):
         encode_compact_jws({"alg": "ES256"}, {}, issuer.key)
+
+
+async def test_vp_with_unsecured_embedded_credential_fails(
+    holder: Signer, issuer: Signer, resolver: Resolver
+) -> None:
+    vp_doc = {
+        "@context": [BASE_CONTEXT_V2],
+        "type": "VerifiablePresentation",
+        "holder": holder.did,
+        "verifiableCredential": [credential(issuer.did)],  # no proof: nothing vouches for it
+    }
+    vp = issue(vp_doc, signer=holder, now=NOW)
+    result = await verify(vp, resolver=resolver, now=NOW)
+    assert not result.verified and result.errors[0].code == "format.unrecognized"
+    assert [c.name for c in result.checks if not c.passed] == ["credential /verifiableCredential/0"]
+
+
+async def test_vc_1_1_payload_verifies_with_a_warning(issuer: Signer, resolver: Resolver) -> None:
+    doc = credential(
+        issuer.did,
+        __context=["https://www.w3.org/2018/credentials/v1"],
+        validFrom=None,
+        validUntil=None,
+        issuanceDate="2025-01-01T00:00:00Z",
+    )
+    token = raw_jws(header_for(issuer), doc, issuer.key)
+    result = await verify(token, resolver=resolver, now=NOW)
+    assert result.verified
+    assert any("1.1" in w for w in result.warnings)

@@ -10,12 +10,14 @@ makes it the payload of an SD-JWT VC, adding ``iss`` (the signer's DID), ``iat``
 - ``vct``: the credential type (default: the last ``type`` other than ``VerifiableCredential``);
 - ``holder_key``: the holder's public key for ``cnf.jwk``; by default it is taken from a single
   ``credentialSubject.id`` that is a ``did:key`` or ``did:jwk``;
-- ``decoys``: decoy digests per object (default 1-3 at random).
+- ``decoys``: decoy digests per object (default 1-3 at random);
+- ``status``: the Token Status List reference, ``{"status_list": {"idx": i, "uri": u}}``.
 
 Deriving keeps the Disclosures of ``DeriveOptions.disclose`` and, with a holder, appends a Key
 Binding JWT with ``aud`` = domain and ``nonce`` = challenge. Verifying resolves the issuer key
 from ``iss`` (DID via the resolver; https via JWT VC Issuer Metadata when ``extra["http"]`` is
-an ``httpx.AsyncClient``) and requires Key Binding when a challenge is given.
+an ``httpx.AsyncClient``) and requires Key Binding when a challenge is given. With
+``extra["http"]`` a ``status`` claim is checked in its Token Status List.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ class SdJwtVcFormat:
             nbf=cred.valid_from,
             exp=cred.valid_until,
             decoys=extra.get("decoys", (1, 3)),
+            status=extra.get("status"),
         )
 
     def derive(self, document: str | dict[str, Any], options: DeriveOptions) -> str:
@@ -195,6 +198,14 @@ class SdJwtVcFormat:
                 warnings.append("the KB-JWT nonce was not checked (no challenge given)")
             if options.domain is None:
                 warnings.append("the KB-JWT aud was not checked (no domain given)")
+        status = claims.get("status")
+        if isinstance(status, dict) and "status_list" in status:
+            http = options.extra.get("http")
+            if http is None:
+                warnings.append("the status list was not checked (no HTTP client in extra['http'])")
+            else:
+                with checks.step("status", "VALID in the Token Status List"):
+                    await self._check_status(status, key, http, options, now)
         iss = claims.get("iss")
         kid = parsed.header.get("kid")
         vm = (
@@ -208,6 +219,27 @@ class SdJwtVcFormat:
             details={"vct": claims.get("vct"), "disclosed": [list(n.path) for n in nodes], "kb": kb_payload},
             warnings=tuple(warnings),
         )
+
+    @staticmethod
+    async def _check_status(
+        status: dict[str, Any], issuer_key: Any, http: Any, options: VerifyOptions, now: datetime
+    ) -> None:
+        """Token Status List: the list token is signed by its own ``iss`` if it names one, else the issuer."""
+        from ...status.token_status_list import TokenStatusListClient
+
+        allow = bool(options.extra.get("allow_loopback_http", False))
+
+        async def list_key(jws: Any) -> Any:
+            if isinstance(jws.payload.get("iss"), str):
+                return await resolve_issuer_key(
+                    jws, resolver=options.resolver, http=http, allow_loopback_http=allow
+                )
+            return issuer_key
+
+        client = TokenStatusListClient(
+            http=http, key_resolver=list_key, now=lambda: now, allow_loopback_http=allow
+        )
+        await client.check(status)
 
 
 #: The registered instance (``FORMAT_TABLE`` in :mod:`didkit_py.credentials.formats`).

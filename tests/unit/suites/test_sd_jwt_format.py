@@ -102,3 +102,37 @@ def test_issuer_must_be_signer() -> None:
     doc = credential() | {"issuer": "did:example:someone-else"}
     with pytest.raises(InvalidInput):
         issue(doc, signer=ISSUER, now=NOW, format="dc+sd-jwt")
+
+
+async def test_status_checked_when_http_given() -> None:
+    import httpx
+
+    from didkit_py.status.token_status_list import TokenStatusList, create_status_list_token
+
+    uri = "https://issuer.example/status/1"
+    lst = TokenStatusList.create(16, 1)
+    lst.set(5, 1)
+    slt = create_status_list_token(lst, key=ISSUER.key, uri=uri, iat=NOW)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=slt.encode(), headers={"content-type": "application/statuslist+jwt"}
+        )
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        for idx, ok in ((4, True), (5, False)):
+            token = issue(
+                credential(),
+                signer=ISSUER,
+                now=NOW,
+                format="dc+sd-jwt",
+                extra={"status": {"status_list": {"idx": idx, "uri": uri}}},
+            )
+            r = await verify(token, resolver=default_resolver(), now=NOW, extra={"http": http})
+            assert r.verified is ok, r.to_dict()
+            if not ok:
+                assert r.errors[0].code == "status.invalid"
+            else:
+                assert "status" in [c.name for c in r.checks]
+        r = await verify(token, resolver=default_resolver(), now=NOW)
+        assert r.verified and any("status list was not checked" in w for w in r.warnings)

@@ -99,6 +99,10 @@ class DocumentLoader:
         from cachetools import LRUCache
 
         self.resolved_context_cache: LRUCache[str, Any] = LRUCache(maxsize=256)
+        #: Processed active contexts (see ``processing._Processor._process_context``).
+        self.processed_context_cache: LRUCache[Any, Any] = LRUCache(maxsize=512)
+        #: Expanded IRIs per (active context, term) (see ``processing._Processor._expand_iri``).
+        self.iri_cache: LRUCache[Any, Any] = LRUCache(maxsize=8192)
 
     @property
     def urls(self) -> list[str]:

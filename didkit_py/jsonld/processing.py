@@ -31,7 +31,8 @@ Numbers follow JSON-LD toRdf: a whole-number float (``7.0``, as Python reads it 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from pyld import jsonld as _pyld
@@ -60,9 +61,83 @@ class _SafeModeViolation(InvalidInput):
 class _Processor(_pyld.JsonLdProcessor):  # type: ignore[misc]
     """pyld's processor with the safe-mode checks 1 and 2 of the module docstring."""
 
-    def __init__(self, safe: bool) -> None:
+    def __init__(
+        self,
+        safe: bool,
+        context_cache: MutableMapping[Any, Any] | None = None,
+        iri_cache: MutableMapping[Any, Any] | None = None,
+    ) -> None:
         super().__init__(on_property_dropped=self._dropped if safe else _pyld.noop)
         self._safe = safe
+        self._context_cache = context_cache
+        self._iri_cache = iri_cache
+
+    def _expand_iri(  # type: ignore[no-untyped-def]
+        self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None
+    ):
+        """Memoized IRI expansion against a finished (uuid-tagged, immutable) active context."""
+        cache = self._iri_cache
+        if cache is None or local_ctx is not None or defined is not None or not isinstance(value, str):
+            return super()._expand_iri(
+                active_ctx, value, base=base, vocab=vocab, local_ctx=local_ctx, defined=defined
+            )
+        uid = active_ctx.get("_uuid")
+        if uid is None:
+            return super()._expand_iri(active_ctx, value, base=base, vocab=vocab)
+        key = (uid, value, base, vocab)
+        try:
+            return cache[key]
+        except KeyError:
+            out = super()._expand_iri(active_ctx, value, base=base, vocab=vocab)
+            cache[key] = out
+            return out
+
+    def _process_context(  # type: ignore[no-untyped-def]
+        self,
+        active_ctx,
+        local_ctx,
+        options,
+        override_protected=False,
+        propagate=True,
+        validate_scoped=True,
+        cycles=None,
+    ):
+        """Memoize context processing per (active context, local context) on the loader.
+
+        pyld clones the active context before its own processed-context cache lookup whenever
+        ``@propagate`` is false (type-scoped contexts), so it re-processes the credential
+        type-scoped context on every document. Active contexts are immutable once built and
+        carry a unique ``_uuid``; local contexts are URLs or objects held by the (immutable)
+        cached contexts, so (uuid, local context identity, flags) determines the result. The
+        cache lives on the :class:`DocumentLoader` (never shared between loaders).
+        """
+        cache = self._context_cache
+        uid = active_ctx.get("_uuid") if cache is not None and cycles is None else None
+        key = None
+        if uid is not None:
+            if isinstance(local_ctx, str):
+                local_key: tuple[Any, ...] = ("s", local_ctx)
+            elif isinstance(local_ctx, list) and all(isinstance(x, str) for x in local_ctx):
+                local_key = ("l", tuple(local_ctx))
+            else:
+                local_key = ("o", id(local_ctx))
+            key = (uid, local_key, override_protected, propagate, validate_scoped)
+            hit = cache.get(key) if cache is not None else None
+            if hit is not None and (local_key[0] != "o" or hit[0] is local_ctx):
+                return hit[1]
+        out = super()._process_context(
+            active_ctx,
+            local_ctx,
+            options,
+            override_protected=override_protected,
+            propagate=propagate,
+            validate_scoped=validate_scoped,
+            cycles=cycles,
+        )
+        if key is not None and cache is not None and isinstance(out, dict):
+            out.setdefault("_uuid", str(uuid.uuid4()))
+            cache[key] = (local_ctx, out)
+        return out
 
     @staticmethod
     def _dropped(expanded_property: Any) -> None:
@@ -186,7 +261,7 @@ def expand(document: Any, *, loader: DocumentLoader, safe: bool = True) -> list[
     if not isinstance(document, dict | list):
         raise InvalidInput("JSON-LD document must be an object or array", code="jsonld.syntax")
     _check_depth(document)
-    proc = _Processor(safe)
+    proc = _Processor(safe, loader.processed_context_cache, loader.iri_cache)
     try:
         out = proc.expand(document, _options(loader))
     except DidkitError:
@@ -202,7 +277,7 @@ def expand(document: Any, *, loader: DocumentLoader, safe: bool = True) -> list[
 
 def compact(expanded: Any, context: Any, *, loader: DocumentLoader) -> dict[str, Any]:
     """Compact already-expanded JSON-LD with ``context`` (used by skolemization)."""
-    proc = _Processor(True)
+    proc = _Processor(True, loader.processed_context_cache, loader.iri_cache)
     try:
         out = proc.compact(expanded, {"@context": context}, _options(loader, skipExpansion=True))
     except DidkitError:

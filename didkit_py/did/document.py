@@ -31,7 +31,9 @@ def validate_did_document(doc: Any, did: str) -> dict[str, Any]:
         raise InvalidInput("DID document id does not match the DID resolved", code=code, at="/id")
     try:
         DIDDocument.deserialize(doc)
-    except (ValueError, TypeError) as exc:
+    except RecursionError:
+        raise InvalidInput("DID document is nested too deeply", code=code) from None
+    except Exception as exc:  # pydid is foreign code: any failure of its validation is our InvalidInput
         cause = exc.__cause__
         errors = getattr(cause, "errors", None)
         at: str | None = None
@@ -44,8 +46,6 @@ def validate_did_document(doc: Any, did: str) -> dict[str, Any]:
             except (IndexError, TypeError, AttributeError):
                 pass
         raise InvalidInput(f"invalid DID document: {detail}", code=code, at=at) from None
-    except RecursionError:
-        raise InvalidInput("DID document is nested too deeply", code=code) from None
     return doc
 
 

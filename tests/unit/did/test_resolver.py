@@ -464,3 +464,56 @@ def test_resolve_random_input_only_raises_didkit_errors(text: str) -> None:
         resolver.resolve_sync(text)
     with contextlib.suppress(DidkitError):
         resolver.resolve_verification_method_sync(text + "#0")
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+_VM_KEYS = [
+    "publicKeyMultibase",
+    "publicKeyJwk",
+    "publicKeyBase58",
+    "publicKeyHex",
+    "id",
+    "controller",
+]
+_VM_TYPES = ["Multikey", "JsonWebKey", "JsonWebKey2020", "Ed25519VerificationKey2018", "Bls12381G2Key2020"]
+
+
+@given(
+    st.one_of(
+        _json,
+        st.fixed_dictionaries(
+            {"type": st.sampled_from(_VM_TYPES)},
+            optional={k: st.one_of(_json, st.just(ED_MB)) for k in _VM_KEYS},
+        ),
+    )
+)
+@settings(max_examples=300)
+def test_public_key_from_vm_random_only_raises_ours(vm: Any) -> None:
+    with contextlib.suppress(DidkitError):
+        public_key_from_vm(vm)
+
+
+@given(
+    st.one_of(
+        _json,
+        st.fixed_dictionaries(
+            {"id": st.just(EX_DID)},
+            optional={
+                k: _json
+                for k in ["@context", "verificationMethod", "service", "assertionMethod", "controller"]
+            },
+        ),
+    )
+)
+@settings(max_examples=300)
+def test_validate_did_document_random_only_raises_invalid_input(doc: Any) -> None:
+    from didkit_py.did import validate_did_document
+
+    with contextlib.suppress(InvalidInput):
+        validate_did_document(doc, EX_DID)

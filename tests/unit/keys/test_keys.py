@@ -378,3 +378,31 @@ def test_bls_point_checks_on_both_backends(monkeypatch: pytest.MonkeyPatch, back
         with pytest.raises(InvalidInput) as info:
             multikey_decode(_mk(0xEB, bad))
         assert info.value.code == "key.point"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+_KEY_FILE_KEYS = ["type", "keyType", "publicKeyMultibase", "secretKeyMultibase", "publicKeyJwk"]
+
+
+@given(
+    st.one_of(
+        _json,
+        st.dictionaries(st.sampled_from(_KEY_FILE_KEYS), _json),
+        st.builds(lambda d: {**_file_obj(), **d}, st.dictionaries(st.sampled_from(_KEY_FILE_KEYS), _json)),
+    )
+)
+@settings(max_examples=300)
+def test_parse_key_file_random_json_only_raises_ours(obj: Any) -> None:
+    from didkit_py.keys import parse_key_file
+
+    try:
+        kp = parse_key_file(obj)
+    except DidkitError:
+        return
+    assert key_file_json(kp)["publicKeyMultibase"] == obj["publicKeyMultibase"]

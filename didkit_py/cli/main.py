@@ -41,6 +41,7 @@ def _root(
 from .demo import demo as demo_cmd; app.command("demo")(demo_cmd)  # noqa: E402, E702, I001  # fmt: skip
 from .did import app as did_app; app.add_typer(did_app, name="did")  # noqa: E402, E702, I001  # fmt: skip
 from .key import app as key_app; app.add_typer(key_app, name="key")  # noqa: E402, E702, I001  # fmt: skip
+from .match import match as match_cmd; app.command("match")(match_cmd)  # noqa: E402, E702, I001  # fmt: skip
 from .status import app as status_app; app.add_typer(status_app, name="status")  # noqa: E402, E702, I001  # fmt: skip
 from .vc import app as vc_app; app.add_typer(vc_app, name="vc")  # noqa: E402, E702, I001  # fmt: skip
 from .vp import app as vp_app; app.add_typer(vp_app, name="vp")  # noqa: E402, E702, I001  # fmt: skip

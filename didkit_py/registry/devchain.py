@@ -287,8 +287,17 @@ class DevChain:
         from eth.vm.forks.prague import PragueVM
         from eth_tester.backends.pyevm.main import get_default_genesis_params
 
+        class _DevVM(PragueVM):  # type: ignore[misc]
+            @classmethod
+            def validate_header(cls, header: Any, parent_header: Any) -> None:
+                # Dev-chain rule (like Hardhat's allowBlocksWithSameTimestamp): a block may share
+                # its parent's second, so block time never runs ahead of the wall clock under load.
+                if parent_header is not None and header.timestamp == parent_header.timestamp:
+                    parent_header = parent_header.copy(timestamp=parent_header.timestamp - 1)
+                super().validate_header(header, parent_header)
+
         class _DevChain(MiningChain):  # type: ignore[misc]
-            vm_configuration = ((0, PragueVM),)
+            vm_configuration = ((0, _DevVM),)
 
             def create_header_from_parent(self, parent_header: Any, **params: Any) -> Any:
                 params["gas_limit"] = parent_header.gas_limit
@@ -380,7 +389,7 @@ class DevChain:
 
     def _next_timestamp(self) -> int:
         parent = int(self._chain.get_canonical_head().timestamp)
-        return max(int(self._clock()), parent + 1)
+        return max(int(self._clock()), parent)
 
     def _mine(self, raw: bytes, timestamp: int, tx: Any = None) -> bytes:
         if tx is None:

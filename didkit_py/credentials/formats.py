@@ -12,6 +12,9 @@ name                   implementation                              detects
 =====================  ==========================================  ===================================
 ``vc+jwt``             ``didkit_py.suites.jose:FORMAT``            a compact JWS string (no ``~``)
 ``dc+sd-jwt``          ``didkit_py.suites.sd_jwt.format:FORMAT``   a string with ``~`` (an SD-JWT)
+``eddsa-rdfc-2022``    ``…data_integrity.format:EDDSA_…_FORMAT``   an object whose first proof has
+``ecdsa-rdfc-2019``    ``…data_integrity.format:ECDSA_…_FORMAT``   this ``cryptosuite``
+``bbs-2023``           ``…data_integrity.format:BBS_2023_FORMAT``  (``bbs-2023`` also derives)
 =====================  ==========================================  ===================================
 
 Rules for implementations:
@@ -65,6 +68,9 @@ __all__ = [
 FORMAT_TABLE: Final[tuple[tuple[str, str], ...]] = (
     ("vc+jwt", "didkit_py.suites.jose:FORMAT"),
     ("dc+sd-jwt", "didkit_py.suites.sd_jwt.format:FORMAT"),
+    ("eddsa-rdfc-2022", "didkit_py.suites.data_integrity.format:EDDSA_RDFC_2022_FORMAT"),
+    ("ecdsa-rdfc-2019", "didkit_py.suites.data_integrity.format:ECDSA_RDFC_2019_FORMAT"),
+    ("bbs-2023", "didkit_py.suites.data_integrity.format:BBS_2023_FORMAT"),
 )
 
 #: A secured document: a compact serialization (JWT, SD-JWT) or a JSON object with a proof.

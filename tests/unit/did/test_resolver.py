@@ -517,3 +517,47 @@ def test_validate_did_document_random_only_raises_invalid_input(doc: Any) -> Non
 
     with contextlib.suppress(InvalidInput):
         validate_did_document(doc, EX_DID)
+
+
+def test_validate_secp256k1_method_types_despite_pydid_bug() -> None:
+    """pydid 0.5.3 + pydantic 2.13 crash on these types; we check their key-material rule."""
+    from didkit_py.did import validate_did_document
+
+    did = "did:ethr:0x7a69:0xb9c5714089478a327f09197987f16f9e5d936e8a"
+    k1 = generate_key(KeyType.SECP256K1)
+    doc = {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": did + "#controller",
+                "type": "EcdsaSecp256k1RecoveryMethod2020",
+                "controller": did,
+                "blockchainAccountId": "eip155:31337:0xb9c5714089478a327f09197987f16f9e5d936e8a",
+            },
+            {
+                "id": did + "#controllerKey",
+                "type": "EcdsaSecp256k1VerificationKey2019",
+                "controller": did,
+                "publicKeyHex": k1.public_key.hex(),
+            },
+        ],
+        "assertionMethod": [did + "#controller", did + "#controllerKey"],
+    }
+    original = copy.deepcopy(doc)
+    assert validate_did_document(doc, did) == original
+    no_material = copy.deepcopy(doc)
+    del no_material["verificationMethod"][0]["blockchainAccountId"]
+    with pytest.raises(InvalidInput) as info:
+        validate_did_document(no_material, did)
+    assert (info.value.code, info.value.at) == ("invalidDidDocument", "/verificationMethod/0")
+    bad_id = copy.deepcopy(doc)
+    bad_id["verificationMethod"][1]["id"] = "no url"
+    with pytest.raises(InvalidInput) as info:
+        validate_did_document(bad_id, did)
+    assert info.value.at == "/verificationMethod/1/id"
+    static = StaticMethod("ethr", {did: doc})
+    vm = Resolver({"ethr": static}).resolve_verification_method_sync(
+        did + "#controllerKey", purpose="assertionMethod"
+    )
+    assert vm.public_key == k1.public_key

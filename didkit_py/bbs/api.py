@@ -142,7 +142,8 @@ def sign(
     pk = _octets(pk, "pk")
     header = _octets(header, "header", optional=True)
     msgs = _messages(messages, "messages")
-    core.octets_to_pubkey(pk, be)
+    # PK must be SkToPk(SK). Comparing encodings also validates PK: the encoding of SK * BP2 is
+    # canonical and in G2, so no separate octets_to_pubkey is needed.
     if not hmac.compare_digest(be.g2_to_bytes(be.g2_generator_mul(sk_int)), pk):
         raise InvalidInput("pk is not the public key of sk", code="bbs.key_mismatch", at="pk")
     # 1. message_scalars = messages_to_scalars(messages, api_id)

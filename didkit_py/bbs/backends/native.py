@@ -48,13 +48,19 @@ class NativeBackend:
         return point == self._identity_g1
 
     def g1_map_to_curve(self, u0: int, u1: int) -> G1Point:
-        return G1Point.map_from_fp_be(u0.to_bytes(48, "big")) + G1Point.map_from_fp_be(u1.to_bytes(48, "big"))
+        q0 = G1Point.map_from_fp_be(u0.to_bytes(48, "big"))
+        point = q0 + G1Point.map_from_fp_be(u1.to_bytes(48, "big"))
+        # Normalize to affine once (the result is cached as a generator): encoding a projective
+        # point costs an inversion every time calculate_domain serializes it.
+        return G1Point.from_compressed_bytes_unchecked(point.to_compressed_bytes())
 
     def g1_msm(self, points: Sequence[G1Point], scalars: Sequence[int]) -> G1Point:
+        # Scalar.from_be_bytes is ~20x cheaper than Scalar(int); every scalar is already < r.
+        ks = [Scalar.from_be_bytes(s.to_bytes(32, "big")) for s in scalars]
         if len(points) == 1:
-            return points[0] * Scalar(scalars[0])
+            return points[0] * ks[0]
         # "unchecked": no subgroup re-check of the inputs; every point was checked on entry.
-        return G1Point.multiexp_unchecked(list(points), [Scalar(s) for s in scalars])
+        return G1Point.multiexp_unchecked(list(points), ks)
 
     # -- G2 ---------------------------------------------------------------------------------
     def g2_from_bytes(self, data: bytes) -> G2Point:
@@ -71,7 +77,7 @@ class NativeBackend:
         return point == self._identity_g2
 
     def g2_generator_mul(self, scalar: int) -> G2Point:
-        return self._g2 * Scalar(scalar)
+        return self._g2 * Scalar.from_be_bytes(scalar.to_bytes(32, "big"))
 
     def g2_generator(self) -> G2Point:
         return self._g2

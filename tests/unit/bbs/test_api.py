@@ -105,7 +105,7 @@ def test_sign_rejects_mismatched_or_invalid_public_key() -> None:
     assert err.value.code == "bbs.key_mismatch"
     with pytest.raises(InvalidInput) as err:
         bbs.sign(sk, bytes([0xC0]) + bytes(95), b"", [b"m"])
-    assert err.value.code == "bbs.public_key"
+    assert err.value.code == "bbs.key_mismatch"
 
 
 @pytest.mark.parametrize(

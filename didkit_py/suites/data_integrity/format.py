@@ -50,9 +50,14 @@ def _loader(value: Any) -> DocumentLoader:
 
 
 class DataIntegrityFormat:
-    """One Data Integrity cryptosuite as a securing format."""
+    """One Data Integrity cryptosuite as a securing format.
 
-    media_types: tuple[str, ...] = ()
+    ``media_types``: VC DM 2.0's ``application/vc`` / ``application/vp`` name a JSON-LD document
+    with embedded proofs (e.g. inside an ``EnvelopedVerifiableCredential``); every Data Integrity
+    format verifies any cryptosuite, so whichever format a media type picks is correct.
+    """
+
+    media_types: tuple[str, ...] = ("application/vc", "application/vp")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -141,6 +146,10 @@ class DataIntegrityFormat:
 
         view: Credential | Presentation
         with checks.step("parse", "JSON-LD document with a Data Integrity proof") as note:
+            if isinstance(document, str):  # JSON text, e.g. from an enveloped application/vc
+                from ...credentials.model import loads_json
+
+                document = loads_json(document, limits=options.limits)
             if not isinstance(document, dict):
                 raise InvalidInput("a Data Integrity document is a JSON object", code="format.type")
             unsecured = {k: v for k, v in document.items() if k != "proof"}

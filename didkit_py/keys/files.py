@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -31,6 +32,8 @@ from .jwk import key_pair_from_jwk, public_jwk
 from .multikey import multikey_decode, multikey_encode, secret_multikey_decode, secret_multikey_encode
 
 __all__ = ["MAX_KEY_FILE_BYTES", "key_file_json", "load_key_file", "parse_key_file", "save_key_file"]
+
+log = logging.getLogger(__name__)
 
 #: A key file is a few hundred bytes; anything much larger is not one.
 MAX_KEY_FILE_BYTES = 64 * 1024
@@ -125,6 +128,9 @@ def load_key_file(path: str | os.PathLike[str]) -> KeyPair:
         raise StorageError(f"key file is a directory: {target}", code="keyfile.read") from None
     except OSError as exc:
         raise StorageError(f"cannot read key file {target}: {exc.strerror}", code="keyfile.read") from None
+    with contextlib.suppress(OSError):
+        if os.stat(target).st_mode & 0o077:
+            log.warning("key file is readable by other users; chmod 600 it", extra={"path": str(target)})
     if len(raw) > MAX_KEY_FILE_BYTES:
         raise InvalidInput(f"key file is larger than {MAX_KEY_FILE_BYTES} bytes", code="keyfile.too_large")
     try:

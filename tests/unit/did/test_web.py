@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from didkit_py.did import WebMethod, check_fetch_url, default_resolver, did_web_url
 from didkit_py.errors import (
@@ -265,3 +267,14 @@ async def test_real_server_timeout(server: tuple[str, type[_Handler]]) -> None:
     with pytest.raises(NetworkError) as info:
         await resolver.resolve(base)
     assert info.value.code == "did_web.timeout"
+
+
+@given(st.text(max_size=60), st.booleans())
+@settings(max_examples=300)
+def test_did_web_url_random_text(text: str, loopback: bool) -> None:
+    try:
+        url = did_web_url("did:web:" + text, allow_loopback_http=loopback)
+    except InvalidInput:
+        return
+    parsed = check_fetch_url(url, allow_loopback_http=loopback)
+    assert parsed.path.endswith("/did.json") and ".." not in parsed.path.split("/")

@@ -406,3 +406,16 @@ def test_parse_key_file_random_json_only_raises_ours(obj: Any) -> None:
     except DidkitError:
         return
     assert key_file_json(kp)["publicKeyMultibase"] == obj["publicKeyMultibase"]
+
+
+def test_loading_a_world_readable_key_file_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "k.json"
+    save_key_file(path, generate_key(KeyType.ED25519))
+    with caplog.at_level("WARNING"):
+        load_key_file(path)
+    assert not caplog.records
+    os.chmod(path, 0o644)
+    with caplog.at_level("WARNING"):
+        load_key_file(path)
+    assert "readable by other users" in caplog.text
+    assert json.loads(path.read_text())["secretKeyMultibase"] not in caplog.text

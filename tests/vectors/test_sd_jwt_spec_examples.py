@@ -21,6 +21,7 @@ from didkit_py.suites.sd_jwt import (
     parse_sd_jwt,
     sd_jwt_payload,
     verify_sd_jwt,
+    verify_sd_jwt_vc,
 )
 from didkit_py.suites.sd_jwt._jws import public_key_from_jwk
 
@@ -38,7 +39,9 @@ def _salts(ex: dict[str, Any]) -> Any:
 def test_issuance_reproduces_payload_and_disclosures(case: str) -> None:
     ex = EXAMPLES[case]
     claims = {**ex["issuer_added_claims"], **ex["user_claims"]}
-    payload, disclosures = sd_jwt_payload(claims, ex["disclosable"], salt=_salts(ex))
+    payload, disclosures = sd_jwt_payload(
+        claims, ex["disclosable"], salt=_salts(ex), ascii_json=ex.get("ascii_json", False)
+    )
     assert payload == ex["expected_payload"]
     assert [d.encoded for d in disclosures] == [d["disclosure"] for d in ex["expected_disclosures"]]
     assert [d.digest() for d in disclosures] == [d["digest"] for d in ex["expected_disclosures"]]
@@ -115,3 +118,27 @@ def test_presentation_rejects_other_nonce() -> None:
             nonce="another",
         )
     assert ei.value.code == "kb.nonce"
+
+
+def test_appendix_a2_presentation_gives_the_listed_claims() -> None:
+    ex = EXAMPLES["appendix-a2-complex"]
+    v = verify_sd_jwt(ex["presentation_draft"], issuer_key=ISSUER_KEY, now=datetime(2024, 5, 9, tzinfo=UTC))
+    assert v.claims == ex["presentation_verified_claims"]
+    # the recursive array element was disclosed together with one of its members
+    assert ("verified_claims", "verification", "evidence", 0) in v.disclosed_paths
+
+
+async def test_appendix_a3_sd_jwt_vc_presentation() -> None:
+    ex = EXAMPLES["appendix-a3-sd-jwt-vc"]
+    kb = ex["presentation_kb"]
+    v = await verify_sd_jwt_vc(
+        ex["presentation_draft"],
+        now=datetime.fromtimestamp(kb["iat"] + 1, UTC),
+        issuer_key=ISSUER_KEY,
+        aud=kb["aud"],
+        nonce=kb["nonce"],
+        vct="https://bmi.bund.example/credential/pid/1.0",
+    )
+    assert v.claims == ex["presentation_verified_claims"]
+    assert v.sd_jwt.kb_payload == kb
+    assert v.sd_jwt.header["typ"] == "vc+sd-jwt"  # the legacy media type, accepted by default

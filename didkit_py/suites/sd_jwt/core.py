@@ -116,18 +116,20 @@ class Disclosure:
     encoded: str = field(repr=False)
 
     @classmethod
-    def create(cls, salt: str, name: str | None, value: Any) -> Disclosure:
+    def create(cls, salt: str, name: str | None, value: Any, *, ascii_json: bool = False) -> Disclosure:
         """JSON-encode ``[salt, name, value]`` (or ``[salt, value]``) and base64url it.
 
-        The JSON is written as the RFC's own examples are (``", "`` separators, UTF-8 kept),
-        so that fixed salts reproduce the specification's Disclosures byte for byte.
+        The JSON is written as the RFC's examples are (``", "`` separators), so that fixed salts
+        reproduce the specification's Disclosures byte for byte: UTF-8 kept by default (§4.2.1),
+        or non-ASCII escaped as ``\\uXXXX`` with ``ascii_json`` (the generated examples of §5,
+        Appendix A.2 and A.3). Both spellings are valid; verifiers hash what they receive.
         """
         if not isinstance(salt, str):
             raise InvalidInput("salt must be a string", code="sd_jwt.salt")
         if name is not None and name in _RESERVED_NAMES:
             raise InvalidInput(f"claim name {name!r} is reserved", code="sd_jwt.reserved_name", at="/" + name)
         arr = [salt, value] if name is None else [salt, name, value]
-        encoded = b64url_encode(json.dumps(arr, ensure_ascii=False).encode("utf-8"))
+        encoded = b64url_encode(json.dumps(arr, ensure_ascii=ascii_json).encode("utf-8"))
         return cls(salt, name, value, encoded)
 
     @classmethod
@@ -240,6 +242,7 @@ def sd_jwt_payload(
     salt: SaltSource | None = None,
     decoys: int | tuple[int, int] = 0,
     rng: Callable[[int], bytes] = os.urandom,
+    ascii_json: bool = False,
 ) -> tuple[dict[str, Any], list[Disclosure]]:
     """Build the Issuer-signed payload and its Disclosures (§4.1, §4.2).
 
@@ -288,7 +291,7 @@ def sd_jwt_payload(
                 child = (*path, k)
                 new_v = build(v, child)
                 if marked(child):
-                    d = Disclosure.create(salt_fn(), k, new_v)
+                    d = Disclosure.create(salt_fn(), k, new_v, ascii_json=ascii_json)
                     disclosures.append(d)
                     digests.append(d.digest(hash_alg))
                 else:
@@ -302,7 +305,7 @@ def sd_jwt_payload(
                 child = (*path, i)
                 new_el = build(el, child)
                 if marked(child):
-                    d = Disclosure.create(salt_fn(), None, new_el)
+                    d = Disclosure.create(salt_fn(), None, new_el, ascii_json=ascii_json)
                     disclosures.append(d)
                     arr.append({"...": d.digest(hash_alg)})
                 else:
@@ -342,10 +345,11 @@ def issue_sd_jwt(
     salt: SaltSource | None = None,
     decoys: int | tuple[int, int] = 0,
     rng: Callable[[int], bytes] = os.urandom,
+    ascii_json: bool = False,
 ) -> str:
     """Sign the SD-JWT payload and return ``<JWT>~<Disclosure 1>~...~<Disclosure N>~`` (§4)."""
     payload, disclosures = sd_jwt_payload(
-        claims, disclosable, hash_alg=hash_alg, salt=salt, decoys=decoys, rng=rng
+        claims, disclosable, hash_alg=hash_alg, salt=salt, decoys=decoys, rng=rng, ascii_json=ascii_json
     )
     hdr: dict[str, Any] = dict(header or {})
     if typ is not None:

@@ -92,6 +92,8 @@ _DID_WORDS = (
 def _policy_of(name: str, error: DidkitError | None, code: str) -> str:
     low_name = name.lower()
     low_code = code.lower()
+    if low_name == "status" or low_code.startswith("status"):
+        return "status"
     if "validity" in low_name or any(w in low_code for w in _VALIDITY_WORDS):
         return "validity_period"
     if low_name in {"challenge", "domain", "nonce", "audience"} or any(w in low_code for w in _BINDING_WORDS):
@@ -209,6 +211,10 @@ def _verification_method(result: VerificationResult) -> str | None:
         v = getattr(details, attr, None)
         if isinstance(v, str):
             return v
+    if isinstance(details, Mapping):  # Data Integrity: {"proofs": [{"verificationMethod": ...}]}
+        for p in details.get("proofs") or ():
+            if isinstance(p, Mapping) and isinstance(p.get("verificationMethod"), str):
+                return str(p["verificationMethod"])
     proof = (result.document or {}).get("proof") if isinstance(result.document, Mapping) else None
     proofs = proof if isinstance(proof, list) else [proof]
     for p in proofs:
@@ -221,8 +227,10 @@ def _issued_at(doc: Mapping[str, Any], result: VerificationResult) -> datetime |
     claims = getattr(result.details, "claims", None)
     if isinstance(claims, Mapping) and isinstance(claims.get("iat"), int | float):
         return datetime.fromtimestamp(float(claims["iat"]), UTC)
-    for key in ("validFrom", "issuanceDate"):
-        v = doc.get(key)
+    created: list[Any] = []
+    if isinstance(result.details, Mapping):  # Data Integrity proofs' ``created``
+        created = [p.get("created") for p in result.details.get("proofs") or () if isinstance(p, Mapping)]
+    for v in [*created, doc.get("validFrom"), doc.get("issuanceDate")]:
         if isinstance(v, str):
             try:
                 dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
@@ -502,6 +510,7 @@ class Verifier:
                 expect=expect,
                 document_loader=self.document_loader,
                 registry=self.registry,
+                extra={"http": self.http, "allow_loopback_http": self._allow_loopback_http},
             )
         except DidkitError as exc:
             rec.error("signature", subject, exc, started=started)
@@ -527,6 +536,12 @@ class Verifier:
         if "challenge_domain" in filed.failed:
             code, message, _ = filed.failed["challenge_domain"]
             rec.failed("challenge_domain", subject, code, message)
+        # A format that checks status itself (SD-JWT VC: Token Status List) reports it here.
+        if "status" in filed.failed and pol.status.enabled:
+            code, message, _ = filed.failed["status"]
+            rec.failed("status", subject, code, message)
+        elif "status" in filed.passed and pol.status.enabled:
+            rec.passed("status", subject, "; ".join(filed.passed["status"]))
         for policy in ("signature", "did_resolution", "validity_period"):
             enabled = getattr(pol, policy).enabled
             if policy in filed.failed:
@@ -563,6 +578,8 @@ class Verifier:
                     rec.error(policy, subject, exc, started=started)
                 else:
                     rec.passed(policy, subject, "validFrom/validUntil hold", started=started)
+            elif policy == "validity_period" and result.verified:
+                rec.skipped(policy, subject, "validity.none", f"the {kind} states no validity period")
             else:
                 rec.skipped(policy, subject, "not_reached", "verification stopped before this check")
 
@@ -643,6 +660,8 @@ class Verifier:
         if not p.enabled:
             rec.skipped("status", subject, "policy.disabled", "disabled by policy")
             return []
+        if any(c.policy == "status" and c.subject == subject for c in rec.checks):
+            return []  # the format already checked the credential's status (e.g. Token Status List)
         started = time.perf_counter()
         try:
             entries = credential_status_entries(doc)
@@ -899,6 +918,8 @@ class Verifier:
             )
             return
         kb = getattr(inner.details, "key_binding", None)
+        if kb is None and isinstance(inner.details, Mapping):
+            kb = inner.details.get("kb")
         if kb:
             rec.passed("holder_binding", subject, "key binding JWT proves the holder key (cnf)")
             return
@@ -1015,11 +1036,15 @@ def _status_message(exc: DidkitError) -> str:
 
 
 def _kb_holder(result: VerificationResult) -> str | None:
-    for attr in ("holder", "holder_key", "cnf_kid"):
-        v = getattr(result.details, attr, None)
-        if isinstance(v, str):
-            return v
-    return "cnf" if getattr(result.details, "key_binding", None) else None
+    """The holder of a key-bound credential (SD-JWT VC + KB-JWT): its subject, else ``cnf``."""
+    details = result.details
+    kb = details.get("kb") if isinstance(details, Mapping) else getattr(details, "key_binding", None)
+    if not kb:
+        return None
+    doc = result.document or {}
+    ids = [s for s in _subject_ids(doc) if s]
+    sub = doc.get("sub")
+    return ids[0] if ids else (sub if isinstance(sub, str) else "cnf")
 
 
 def _dt(value: Any) -> datetime | None:

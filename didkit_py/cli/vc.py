@@ -256,9 +256,12 @@ def issue_cmd(
     json_out: JsonOpt = False,
     disclosable: DisclosableOpt = None,
     vct: VctOpt = None,
+    mandatory: MandatoryOpt = None,
 ) -> None:
     """Sign a credential. A missing "issuer" is filled in with the signer's DID."""
     format, extra = sd_jwt_issue_extra(format, disclosable, vct)
+    if mandatory:  # bbs-2023 (issue 5): claims every derived credential must reveal
+        extra["mandatory_pointers"] = list(mandatory)
     doc = read_json_file(credential, what="credential")
     if not isinstance(doc, dict):
         raise InvalidInput("the credential must be a JSON object", code="credential.not_object")
@@ -301,6 +304,13 @@ def verify_cmd(
     if code:
         raise typer.Exit(code)
 
+
+# Data Integrity (issue 5): ``--format eddsa-rdfc-2022|ecdsa-rdfc-2019|bbs-2023``; for bbs-2023,
+# ``--mandatory`` pointers at issue time and ``vc derive --reveal`` for the holder.
+MandatoryOpt = Annotated[
+    list[str] | None,
+    typer.Option("--mandatory", help="bbs-2023: JSON pointer of a claim always disclosed (repeat)."),
+]
 
 # SD-JWT VC (issue 9): ``--format sd-jwt`` / ``dc+sd-jwt``, ``--disclosable``, and ``vc derive``.
 DisclosableOpt = Annotated[

@@ -6,6 +6,7 @@ commands register a factory that builds their ``EthrMethod`` from the environmen
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -110,3 +111,26 @@ def resolve(
         print_json(result.to_dict())
         return
     _summary(result.document)
+
+
+@app.command("dereference")
+@handle_errors
+def dereference(
+    did_url: Annotated[
+        str, typer.Argument(help="A DID URL, e.g. did:key:z6Mk…#z6Mk… or did:web:…?service=x.")
+    ],
+    allow_loopback_http: Annotated[
+        bool, typer.Option("--allow-loopback-http", help="Let did:web use plain HTTP to 127.0.0.1/localhost.")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Network timeout in seconds.", min=0.1)] = 10.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Dereference a DID URL: the verification method or service it names (as JSON)."""
+    resolver = build_resolver(allow_loopback_http=allow_loopback_http, timeout=timeout)
+    try:
+        node = asyncio.run(resolver.dereference(did_url))
+    except DidkitError as exc:
+        if json_out:
+            print_json(error_result(exc))
+        raise
+    print_json(node)  # the node is JSON with or without --json

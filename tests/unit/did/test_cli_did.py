@@ -108,3 +108,20 @@ def test_resolve_did_web_found_and_not_found(web_did: tuple[str, type[_Handler]]
     assert res.exit_code == 0, res.output
     assert "Services" in res.stdout and "https://example.com/" in res.stdout
     assert "jwk.kty" in res.stdout  # a broken key is shown, not a crash
+
+
+def test_dereference() -> None:
+    mb = DID_KEY.split(":")[2]
+    res = runner.invoke(app, ["did", "dereference", f"{DID_KEY}#{mb}"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == {
+        "id": f"{DID_KEY}#{mb}",
+        "type": "Multikey",
+        "controller": DID_KEY,
+        "publicKeyMultibase": mb,
+    }
+    res = runner.invoke(app, ["did", "dereference", f"{DID_KEY}#nope", "--json"])
+    assert res.exit_code == 1 and "notFound" in res.stderr
+    assert json.loads(res.stdout)["didResolutionMetadata"]["error"] == "notFound"
+    res = runner.invoke(app, ["did", "dereference", f"{DID_KEY}#a#b"])
+    assert res.exit_code == 3 and "invalidDidUrl" in res.stderr

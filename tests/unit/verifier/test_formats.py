@@ -14,7 +14,6 @@ from vworld import NOW, World, outcome
 from didkit_py.credentials import derive, issue, present, signer_for_key
 from didkit_py.keys import KeyType, generate_key
 
-
 #: JSON-LD safe mode: every term must be defined, and the examples context defines these claims.
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"]
 

@@ -1,11 +1,11 @@
-"""The BBS Signatures Interface (draft-irtf-cfrg-bbs-signatures §3.3-3.4), bytes in, bytes out.
+"""The BBS Signatures Interface of draft-irtf-cfrg-bbs-signatures, bytes in, bytes out.
 
-``keygen``/``sk_to_pk`` (§3.3), ``sign``/``verify`` (§3.4.1-2), ``proof_gen``/``proof_verify``
-(§3.4.3-4), each with the draft's argument order and ``suite`` defaulting to
-:data:`~.ciphersuites.BLS12381_SHA256`. Every argument is type- and range-checked here, at the
-public boundary: malformed input raises :class:`InvalidInput` (``code`` ``bbs.*``), a signature
-or proof that does not verify raises :class:`VerificationError`; ``verify`` and
-``proof_verify`` return ``None``.
+``keygen``/``sk_to_pk`` (Key Generation), ``sign``/``verify`` and ``proof_gen``/``proof_verify``
+(the Interface's Sign, Verify, ProofGen, ProofVerify), each with the draft's argument order and
+``suite`` defaulting to :data:`~.ciphersuites.BLS12381_SHA256`. Every argument is type- and
+range-checked here, at the public boundary: malformed input raises :class:`InvalidInput`
+(``code`` ``bbs.*``), a signature or proof that does not verify raises
+:class:`VerificationError`; ``verify`` and ``proof_verify`` return ``None``.
 
 Beyond the draft's own checks this interface also requires ``disclosed_indexes`` to be strictly
 ascending (the draft calls them "in ascending order"; duplicates would make the disclosed
@@ -87,7 +87,7 @@ def keygen(
     *,
     suite: Ciphersuite | str = BLS12381_SHA256,
 ) -> bytes:
-    """Draft §3.3.1 KeyGen: derive a 32-octet secret key from at least 32 octets of key material.
+    """Draft KeyGen: derive a 32-octet secret key from at least 32 octets of key material.
 
     ``key_dst`` defaults to ``api_id || "KEYGEN_DST_"``. Deterministic: the same material,
     info and DST give the same key, so the material must be secret and uniformly random.
@@ -119,7 +119,7 @@ def keygen(
 def sk_to_pk(
     sk: bytes, *, suite: Ciphersuite | str = BLS12381_SHA256, backend: Backend | str | None = None
 ) -> bytes:
-    """Draft §3.3.2 SkToPk: W = SK * BP2, as a 96-octet compressed G2 point."""
+    """Draft SkToPk: W = SK * BP2, as a 96-octet compressed G2 point."""
     get_ciphersuite(suite)
     be = get_backend(backend)
     # 1. W = SK * BP2; 2. return point_to_octets_g2(W)
@@ -135,7 +135,7 @@ def sign(
     suite: Ciphersuite | str = BLS12381_SHA256,
     backend: Backend | str | None = None,
 ) -> bytes:
-    """Draft §3.4.1 Sign: an 80-octet signature over ``header`` and ``messages``."""
+    """Draft Sign: an 80-octet signature over ``header`` and ``messages``."""
     cs = get_ciphersuite(suite)
     be = get_backend(backend)
     sk_int = _secret_scalar(sk)
@@ -164,7 +164,7 @@ def verify(
     suite: Ciphersuite | str = BLS12381_SHA256,
     backend: Backend | str | None = None,
 ) -> None:
-    """Draft §3.4.2 Verify. Returns ``None``; raises :class:`VerificationError` if invalid."""
+    """Draft Verify. Returns ``None``; raises :class:`VerificationError` if invalid."""
     cs = get_ciphersuite(suite)
     be = get_backend(backend)
     pk = _octets(pk, "pk")
@@ -192,7 +192,7 @@ def proof_gen(
     rng: Callable[[int], bytes] = os.urandom,
     backend: Backend | str | None = None,
 ) -> bytes:
-    """Draft §3.4.3 ProofGen: a proof of knowledge of ``signature`` disclosing ``disclosed_indexes``.
+    """Draft ProofGen: a proof of knowledge of ``signature`` disclosing ``disclosed_indexes``.
 
     ``rng(n)`` supplies the randomness (``os.urandom``); tests inject a deterministic source to
     reproduce the draft's vectors. The proof is 272 + 32 * U octets for U undisclosed messages.
@@ -247,7 +247,7 @@ def proof_verify(
     suite: Ciphersuite | str = BLS12381_SHA256,
     backend: Backend | str | None = None,
 ) -> None:
-    """Draft §3.4.4 ProofVerify. Returns ``None``; raises :class:`VerificationError` if invalid."""
+    """Draft ProofVerify. Returns ``None``; raises :class:`VerificationError` if invalid."""
     cs = get_ciphersuite(suite)
     be = get_backend(backend)
     pk = _octets(pk, "pk")
@@ -256,7 +256,7 @@ def proof_verify(
     ph = _octets(ph, "ph", optional=True)
     msgs = _messages(disclosed_messages, "disclosed_messages")
     indexes = _indexes(disclosed_indexes, "disclosed_indexes")
-    # 1. proof_len_floor = 2 * octet_point_length + 3 * octet_scalar_length (sic; 3 and 4 in -06)
+    # 1. proof_len_floor = 3 * octet_point_length + 4 * octet_scalar_length
     # 2. if length(proof) < proof_len_floor, return INVALID
     if len(proof) < core.PROOF_LEN_FLOOR:
         raise InvalidInput("proof too short", code="bbs.proof_length", at="proof")

@@ -1,4 +1,4 @@
-"""BBS ciphersuites (draft-irtf-cfrg-bbs-signatures §6) and the hash-to-field primitives they use.
+"""BBS ciphersuites (draft-irtf-cfrg-bbs-signatures, "Ciphersuites") and their hash-to-field primitives.
 
 A ciphersuite fixes the curve (BLS12-381, public keys in G2, signatures in G1), the
 ``expand_message`` variant of RFC 9380 §5.3 and the base point ``P1``. The values here are those
@@ -11,8 +11,9 @@ Everything here is pure Python (``hashlib``): the backends only do group arithme
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from ..errors import InvalidInput
 
@@ -33,16 +34,16 @@ __all__ = [
     "os2ip",
 ]
 
-#: r, the prime order of G1, G2 and GT (draft §6.2.1, "BLS12-381 ... r").
+#: r, the prime order of G1, G2 and GT (the BLS12-381 ciphersuites' "r").
 R = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
 #: p, the characteristic of the base field of BLS12-381.
 FIELD_MODULUS = int(
     "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab", 16
 )
-#: octet_scalar_length and octet_point_length (draft §6.2.1: 32 and 48, compressed G1).
+#: octet_scalar_length and octet_point_length (32 and 48: compressed G1 points).
 OCTET_SCALAR_LENGTH = 32
 OCTET_POINT_LENGTH = 48
-#: expand_len (draft §6.2.1): ceil((ceil(log2(r)) + k) / 8) = 48 for k = 128.
+#: expand_len of the ciphersuites: ceil((ceil(log2(r)) + k) / 8) = 48 for k = 128.
 EXPAND_LEN = 48
 #: L of RFC 9380 hash_to_field for BLS12-381 G1: ceil((ceil(log2(p)) + k) / 8) = 64.
 _H2F_L = 64
@@ -112,7 +113,7 @@ def hash_to_field_fp(msg: bytes, dst: bytes, count: int, expand_message: ExpandM
 
 @dataclass(frozen=True, slots=True)
 class Ciphersuite:
-    """One BBS ciphersuite (draft §6.2): its identifier, hash and base point ``P1``."""
+    """One BBS ciphersuite: its identifier, hash and base point ``P1``."""
 
     #: Human name, as in the draft and in ``@digitalbazaar/bbs-signatures`` ("BLS12-381-SHA-256").
     name: str
@@ -120,22 +121,14 @@ class Ciphersuite:
     ciphersuite_id: bytes
     #: "xmd" (SHA-256) or "xof" (SHAKE-256): which RFC 9380 expand_message the suite uses.
     expand_kind: str
-    #: P1, the fixed G1 base point of the suite, compressed (draft §6.2.1 / §6.2.2).
+    #: P1, the fixed G1 base point of the suite, compressed; it equals create_generators(1) with
+    #: generator_seed = api_id || "BP_MESSAGE_GENERATOR_SEED" (checked by the vector tests).
     p1: bytes
 
     @property
     def api_id(self) -> bytes:
-        """api_id of the BBS Signatures Interface (draft §3.4): ``ciphersuite_id || "H2G_HM2S_"``."""
+        """api_id of the BBS Signatures Interface: ``ciphersuite_id || "H2G_HM2S_"``."""
         return self.ciphersuite_id + b"H2G_HM2S_"
-
-    @property
-    def hash_to_curve_suite(self) -> str:
-        """The RFC 9380 suite whose hash_to_field/map the generators use."""
-        return (
-            "BLS12381G1_XMD:SHA-256_SSWU_RO_"
-            if self.expand_kind == "xmd"
-            else ("BLS12381G1_XOF:SHAKE-256_SSWU_RO_")
-        )
 
     def expand_message(self, msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
         """The suite's expand_message (RFC 9380 §5.3)."""
@@ -168,8 +161,10 @@ BLS12381_SHAKE256 = Ciphersuite(
     ),
 )
 
-#: Suites by name (the draft's and the JS peer's spelling).
-CIPHERSUITES: dict[str, Ciphersuite] = {s.name: s for s in (BLS12381_SHA256, BLS12381_SHAKE256)}
+#: Suites by name (the draft's and the JS peer's spelling); read-only.
+CIPHERSUITES: Mapping[str, Ciphersuite] = MappingProxyType(
+    {s.name: s for s in (BLS12381_SHA256, BLS12381_SHAKE256)}
+)
 
 
 def get_ciphersuite(suite: Ciphersuite | str) -> Ciphersuite:

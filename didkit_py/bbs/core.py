@@ -1,22 +1,24 @@
 """The BBS Signature Scheme, step by step as draft-irtf-cfrg-bbs-signatures-06 (… -09) writes it.
 
-Function names are the draft's operation names in snake_case; numbered comments follow the
-draft's numbered steps, so the code can be held against the text section by section:
+Function names are the draft's operation names in snake_case, and numbered comments follow the
+draft's numbered steps, so the code can be held against the text operation by operation. The
+draft is cited by operation name (its section numbers shift between revisions):
 
-- §3.4.1-4  Sign / Verify / ProofGen / ProofVerify (the interface, in :mod:`.api`)
-- §3.6      core_sign, core_verify, core_proof_gen, core_proof_verify
-- §3.7      proof_init, proof_finalize, proof_verify_init, proof_challenge_calculate
-- §4.1      create_generators;  §4.2 messages_to_scalars;  §4.3 hash_to_scalar
-- §4.4      calculate_domain;   §4.5 serialization (octets_to_signature, octets_to_proof, …)
-- §4.6      calculate_random_scalars;  Appendix "mocked_calculate_random_scalars"
+- the BBS Signatures Interface (Sign, Verify, ProofGen, ProofVerify) lives in :mod:`.api`;
+- core operations: core_sign, core_verify, core_proof_gen, core_proof_verify;
+- proof utilities: proof_init, proof_finalize, proof_verify_init, proof_challenge_calculate;
+- utilities: create_generators, messages_to_scalars, hash_to_scalar, calculate_domain,
+  calculate_random_scalars, and the serialization operations (octets_to_signature, …);
+- the test-vector helper seeded_random_scalars (the draft's mocked_calculate_random_scalars).
 
 Inputs reaching this module are already type-checked by :mod:`.api`. Malformed encodings
 raise :class:`InvalidInput`; a check that fails raises :class:`VerificationError`.
 
 Group work goes through a :class:`~.backends.Backend`. Where the draft computes a sum of
 scalar multiplications we hand the whole sum to one multi-scalar multiplication, and the
-pairing checks are one multi-pairing (product of Miller loops, one final exponentiation). Two
-places regroup terms without changing any value; each says so where it happens.
+pairing checks are one multi-pairing (product of Miller loops, one final exponentiation). Four
+places (CoreSign, CoreVerify, ProofInit, ProofVerifyInit) regroup terms without changing any
+value; each says so where it happens.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ __all__ = [
 
 RandomScalars = Callable[[int], list[int]]
 
-#: proof_len_floor (draft §4.5.4): 3 points and 4 scalars.
+#: proof_len_floor (octets_to_proof): 3 points and 4 scalars.
 PROOF_LEN_FLOOR = 3 * OCTET_POINT_LENGTH + 4 * OCTET_SCALAR_LENGTH
 SIGNATURE_LENGTH = OCTET_POINT_LENGTH + OCTET_SCALAR_LENGTH
 
@@ -74,10 +76,10 @@ def _scalar_octets(s: int) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
-# §4.3 hash_to_scalar, §4.2 messages_to_scalars
+# hash_to_scalar, messages_to_scalars
 # --------------------------------------------------------------------------------------------
 def hash_to_scalar(msg_octets: bytes, dst: bytes, suite: Ciphersuite) -> int:
-    """Draft §4.3 hash_to_scalar: expand_message to 48 octets, reduce mod r."""
+    """Draft hash_to_scalar: expand_message to 48 octets, reduce mod r."""
     # 1. uniform_bytes = expand_message(msg_octets, dst, expand_len)
     uniform_bytes = suite.expand_message(msg_octets, dst, EXPAND_LEN)
     # 2. return OS2IP(uniform_bytes) mod r
@@ -85,7 +87,7 @@ def hash_to_scalar(msg_octets: bytes, dst: bytes, suite: Ciphersuite) -> int:
 
 
 def messages_to_scalars(messages: Sequence[bytes], api_id: bytes, suite: Ciphersuite) -> list[int]:
-    """Draft §4.2 messages_to_scalars (MapMessageToScalarAsHash for every message)."""
+    """Draft messages_to_scalars (MapMessageToScalarAsHash for every message)."""
     # 1. L = length(messages); 2. if L > 2^64 - 1, return INVALID (a Python list cannot be).
     map_dst = api_id + b"MAP_MSG_TO_SCALAR_AS_HASH_"
     # 3.-5. msg_scalar_i = hash_to_scalar(msg_i, map_dst)
@@ -93,7 +95,7 @@ def messages_to_scalars(messages: Sequence[bytes], api_id: bytes, suite: Ciphers
 
 
 # --------------------------------------------------------------------------------------------
-# §4.1 create_generators
+# create_generators
 # --------------------------------------------------------------------------------------------
 def _generator_stream(
     api_id: bytes, suite: Ciphersuite, backend: Backend, generator_seed: bytes | None = None
@@ -121,7 +123,7 @@ def _generator_stream(
 def create_generators(
     count: int, api_id: bytes, suite: Ciphersuite, backend: Backend, *, generator_seed: bytes | None = None
 ) -> list[G1]:
-    """Draft §4.1 create_generators, uncached. ``generator_seed`` overridden only to derive P1."""
+    """Draft create_generators, uncached. ``generator_seed`` overridden only to derive P1."""
     if count < 0 or count > 2**64 - 1:
         raise InvalidInput("generator count out of range", code="bbs.count")
     stream = _generator_stream(api_id, suite, backend, generator_seed)
@@ -137,7 +139,7 @@ def generators_for(count: int, api_id: bytes, suite: Ciphersuite, backend: Backe
 
 
 # --------------------------------------------------------------------------------------------
-# §4.4 calculate_domain
+# calculate_domain
 # --------------------------------------------------------------------------------------------
 def calculate_domain(
     pk: bytes,
@@ -148,7 +150,7 @@ def calculate_domain(
     suite: Ciphersuite,
     backend: Backend,
 ) -> int:
-    """Draft §4.4 calculate_domain: binds PK, the generators, the header and the api_id."""
+    """Draft calculate_domain: binds PK, the generators, the header and the api_id."""
     # 1. domain_dst = api_id || "H2S_"
     domain_dst = api_id + b"H2S_"
     # 2. L = length(H_Points); 3. if length(header) > 2^64 - 1 or L > 2^64 - 1, return INVALID
@@ -164,10 +166,10 @@ def calculate_domain(
 
 
 # --------------------------------------------------------------------------------------------
-# §4.5 serialization
+# serialization
 # --------------------------------------------------------------------------------------------
 def octets_to_pubkey(pk: bytes, backend: Backend) -> G2:
-    """Draft §4.5.6 octets_to_pubkey: a valid, non-identity point of G2."""
+    """Draft octets_to_pubkey: a valid, non-identity point of G2."""
     # 1. W = octets_to_point_g2(PK); 2. if W is INVALID, return INVALID (subgroup checked too)
     w = backend.g2_from_bytes(pk)
     # 3. if W == Identity_G2, return INVALID
@@ -177,7 +179,7 @@ def octets_to_pubkey(pk: bytes, backend: Backend) -> G2:
 
 
 def octets_to_signature(signature_octets: bytes, backend: Backend) -> tuple[G1, int]:
-    """Draft §4.5.2 octets_to_signature: (A, e) with A in G1 \\ {identity}, 0 < e < r."""
+    """Draft octets_to_signature: (A, e) with A in G1 \\ {identity}, 0 < e < r."""
     # 1. if length(signature_octets) != expected_len, return INVALID
     if len(signature_octets) != SIGNATURE_LENGTH:
         raise InvalidInput(f"signature must be {SIGNATURE_LENGTH} octets", code="bbs.signature_length")
@@ -194,7 +196,7 @@ def octets_to_signature(signature_octets: bytes, backend: Backend) -> tuple[G1, 
 
 
 def signature_to_octets(a: G1, e: int, backend: Backend) -> bytes:
-    """Draft §4.5.1 signature_to_octets: point_to_octets_g1(A) || I2OSP(e, 32)."""
+    """Draft signature_to_octets: point_to_octets_g1(A) || I2OSP(e, 32)."""
     return backend.g1_to_bytes(a) + _scalar_octets(e)
 
 
@@ -213,7 +215,7 @@ class ProofResult:
 
 
 def octets_to_proof(proof_octets: bytes, backend: Backend) -> ProofResult:
-    """Draft §4.5.4 octets_to_proof: three non-identity G1 points, then scalars in [1, r-1]."""
+    """Draft octets_to_proof: three non-identity G1 points, then scalars in [1, r-1]."""
     # 1. proof_len_floor = 3 * octet_point_length + 4 * octet_scalar_length
     # 2. if length(proof_octets) < proof_len_floor, return INVALID
     if len(proof_octets) < PROOF_LEN_FLOOR:
@@ -245,7 +247,7 @@ def octets_to_proof(proof_octets: bytes, backend: Backend) -> ProofResult:
 
 
 def proof_to_octets(proof: ProofResult, backend: Backend) -> bytes:
-    """Draft §4.5.3 proof_to_octets: the three points compressed, then every scalar in 32 octets."""
+    """Draft proof_to_octets: the three points compressed, then every scalar in 32 octets."""
     scalars = (proof.e_hat, proof.r1_hat, proof.r3_hat, *proof.m_hat, proof.challenge)
     return b"".join(
         [
@@ -258,10 +260,10 @@ def proof_to_octets(proof: ProofResult, backend: Backend) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
-# §4.6 random scalars
+# random scalars
 # --------------------------------------------------------------------------------------------
 def calculate_random_scalars(count: int, rng: Callable[[int], bytes]) -> list[int]:
-    """Draft §4.6 calculate_random_scalars: OS2IP(get_random(expand_len)) mod r, ``count`` times.
+    """Draft calculate_random_scalars: OS2IP(get_random(expand_len)) mod r, ``count`` times.
 
     ``rng(n)`` must return ``n`` uniformly random octets (``os.urandom`` by default upstream);
     a test may pass a deterministic source (the draft's mocked_calculate_random_scalars is
@@ -277,7 +279,7 @@ def calculate_random_scalars(count: int, rng: Callable[[int], bytes]) -> list[in
 
 
 def seeded_random_scalars(seed: bytes, dst: bytes, count: int, suite: Ciphersuite) -> list[int]:
-    """Draft Appendix "seeded_random_scalars": deterministic scalars for test vectors only."""
+    """Draft appendix seeded_random_scalars: deterministic scalars for test vectors only."""
     # 1. out_len = expand_len * count; 2. if out_len > 65535, return INVALID
     out_len = EXPAND_LEN * count
     if out_len > 65535:
@@ -289,7 +291,7 @@ def seeded_random_scalars(seed: bytes, dst: bytes, count: int, suite: Ciphersuit
 
 
 # --------------------------------------------------------------------------------------------
-# §3.6.1 CoreSign, §3.6.2 CoreVerify
+# CoreSign, CoreVerify
 # --------------------------------------------------------------------------------------------
 def _p1(suite: Ciphersuite, backend: Backend) -> G1:
     """P1 of the suite, decoded once per backend (kept in the backend's generator cache)."""
@@ -308,7 +310,7 @@ def core_sign(
     suite: Ciphersuite,
     backend: Backend,
 ) -> bytes:
-    """Draft §3.6.1 CoreSign."""
+    """Draft CoreSign."""
     # 1. signature_dst = api_id || "H2S_"; 2. L = length(messages)
     signature_dst = api_id + b"H2S_"
     length = len(messages)
@@ -348,7 +350,7 @@ def core_verify(
     suite: Ciphersuite,
     backend: Backend,
 ) -> None:
-    """Draft §3.6.2 CoreVerify. Returns ``None``; raises :class:`VerificationError` if invalid."""
+    """Draft CoreVerify. Returns ``None``; raises :class:`VerificationError` if invalid."""
     # 1. signature_result = octets_to_signature(signature); 2. if INVALID, return INVALID
     a, e = octets_to_signature(signature, backend)
     # 3. (A, e) = signature_result; 4. W = octets_to_pubkey(PK); 5. if W is INVALID, return INVALID
@@ -373,7 +375,7 @@ def core_verify(
 
 
 # --------------------------------------------------------------------------------------------
-# §3.7 proof building blocks
+# proof building blocks
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class InitResult:
@@ -399,7 +401,7 @@ def proof_init(
     suite: Ciphersuite,
     backend: Backend,
 ) -> InitResult:
-    """Draft §3.7.1 ProofInit."""
+    """Draft ProofInit."""
     # 1. (A, e) = signature
     a, e = signature_result
     # 2. L = length(messages); 3. U = length(undisclosed_indexes); 4. (j1, ..., jU) = undisclosed_indexes
@@ -444,7 +446,7 @@ def proof_finalize(
     random_scalars: Sequence[int],
     undisclosed_messages: Sequence[int],
 ) -> ProofResult:
-    """Draft §3.7.2 ProofFinalize (returns the structure; :func:`proof_to_octets` serializes)."""
+    """Draft ProofFinalize (returns the structure; :func:`proof_to_octets` serializes)."""
     # 1. U = length(undisclosed_messages); 2. if length(random_scalars) != U + 5, return INVALID
     u = len(undisclosed_messages)
     if len(random_scalars) != u + 5:
@@ -478,7 +480,7 @@ def proof_verify_init(
     suite: Ciphersuite,
     backend: Backend,
 ) -> InitResult:
-    """Draft §3.7.3 ProofVerifyInit (``messages`` are the disclosed message scalars)."""
+    """Draft ProofVerifyInit (``messages`` are the disclosed message scalars)."""
     # 1. (Abar, Bbar, D, e^, r1^, r3^, commitments, cp) = proof
     # 2. U = length(commitments); 3. R = length(disclosed_indexes); 4. L = R + U
     u = len(proof.m_hat)
@@ -529,7 +531,7 @@ def proof_challenge_calculate(
     suite: Ciphersuite,
     backend: Backend,
 ) -> int:
-    """Draft §3.7.4 ProofChallengeCalculate (Fiat-Shamir over the disclosed part and the T's)."""
+    """Draft ProofChallengeCalculate (Fiat-Shamir over the disclosed part and the T's)."""
     # 1. challenge_dst = api_id || "H2S_"
     challenge_dst = api_id + b"H2S_"
     # 2. R = length(i_array); 3. if R > 2^64 - 1 or length(ph) > 2^64 - 1, return INVALID
@@ -554,7 +556,7 @@ def proof_challenge_calculate(
 
 
 # --------------------------------------------------------------------------------------------
-# §3.6.3 CoreProofGen, §3.6.4 CoreProofVerify
+# CoreProofGen, CoreProofVerify
 # --------------------------------------------------------------------------------------------
 def core_proof_gen(
     pk: bytes,
@@ -569,7 +571,7 @@ def core_proof_gen(
     backend: Backend,
     random_scalars: RandomScalars,
 ) -> bytes:
-    """Draft §3.6.3 CoreProofGen. ``disclosed_indexes`` must already be sorted, unique, in range."""
+    """Draft CoreProofGen. ``disclosed_indexes`` must already be sorted, unique, in range."""
     # 1. signature_result = octets_to_signature(signature); 2. if INVALID, return INVALID
     a, e = octets_to_signature(signature, backend)
     # 3. (A, e) = signature_result; 4. L = length(messages); 5. R = length(disclosed_indexes)
@@ -615,7 +617,7 @@ def core_proof_verify(
     suite: Ciphersuite,
     backend: Backend,
 ) -> None:
-    """Draft §3.6.4 CoreProofVerify. Returns ``None``; raises :class:`VerificationError` if invalid."""
+    """Draft CoreProofVerify. Returns ``None``; raises :class:`VerificationError` if invalid."""
     # 1. proof_result = octets_to_proof(proof); 2. if INVALID, return INVALID
     proof_result = octets_to_proof(proof, backend)
     # 3. (Abar, Bbar, D, e^, r1^, r3^, commitments, cp) = proof_result

@@ -107,7 +107,7 @@ class Backend(Protocol):
 def check_point_encoding(data: bytes, length: int) -> None:
     """Reject non-canonical compressed encodings before any library sees them.
 
-    ZCash serialization (draft §6.2.1 point_to_octets_*): the top three bits of the first octet
+    ZCash serialization (the ciphersuites' point_to_octets_*): the top three bits of the first octet
     are (compressed, infinity, sign). Canonical means: compressed bit set; for infinity the sign
     bit and every other bit clear; otherwise each field element of x below p. Some libraries
     accept the non-canonical variants, which would make two byte strings name one point.

@@ -8,7 +8,7 @@ import { JsonRpcProvider, Wallet, SigningKey, NonceManager } from 'ethers'
 import { readFileSync } from 'node:fs'
 
 const input = JSON.parse(readFileSync(0, 'utf8'))
-const provider = new JsonRpcProvider(input.rpcUrl, BigInt(input.chainId), { staticNetwork: true, batchMaxCount: 1 })
+const provider = new JsonRpcProvider(input.rpcUrl, BigInt(input.chainId), { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 })
 provider.pollingInterval = 50
 const owner = new Wallet(input.privateKey, provider)
 const relayer = input.relayerKey ? new Wallet(input.relayerKey, provider) : owner

@@ -159,3 +159,40 @@ def test_claim_path_any_input(path: Any) -> None:
     except DidkitError:
         return
     assert isinstance(out, tuple) and out
+
+
+_reserved_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(["_sd", "...", "x", "d1", "d2"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["_sd", "...", "_sd_alg", "a", "b"]), inner, max_size=3)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_reserved_json, st.lists(st.tuples(st.sampled_from(["a", "_sd", "...", None]), _json), max_size=3))
+def test_unfold_any_structure_raises_only_ours(payload: Any, raw: list[tuple[str | None, Any]]) -> None:
+    """Payloads full of reserved keys and arbitrary Disclosures never crash the verifier's unfolding."""
+    if not isinstance(payload, dict):
+        payload = {"v": payload}
+    disclosures = []
+    for i, (name, value) in enumerate(raw):
+        d = Disclosure.create(f"s{i}", None, value) if name is None else None
+        if name is not None:
+            import json as _json
+
+            from didkit_py._encoding import b64url_encode
+
+            d = Disclosure.parse(b64url_encode(_json.dumps([f"s{i}", name, value]).encode()))
+        assert d is not None
+        disclosures.append(d)
+    # reference some of the Disclosures from the payload so that the rules are exercised
+    payload = {**payload, "_sd": [d.digest() for d in disclosures if d.name is not None]}
+    payload["arr"] = [{"...": d.digest()} for d in disclosures if d.name is None]
+    try:
+        claims, _ = unfold_sd_jwt(payload, disclosures, hash_alg="sha-256")
+    except DidkitError:
+        return
+    assert "_sd" not in claims

@@ -74,7 +74,7 @@ _MAX_METADATA_BYTES = 256 * 1024
 class _VmResolver(Protocol):
     """The part of ``didkit_py.did.Resolver`` we need."""
 
-    def resolve_verification_method(self, did_url: str) -> Awaitable[Any]: ...
+    def resolve_verification_method(self, did_url: str, *, purpose: str | None = None) -> Awaitable[Any]: ...
 
 
 IssuerKeyResolver = Callable[[JwsParts], Awaitable[PublicKeyLike]]
@@ -229,7 +229,8 @@ async def resolve_issuer_key(
             raise VerificationError(
                 "kid names a key of another DID than iss", code="sd_jwt_vc.kid_not_iss", at="/kid"
             )
-        vm = await resolver.resolve_verification_method(vm_url)
+        # the issuer's key must be authorized to make assertions (as for vc+jwt)
+        vm = await resolver.resolve_verification_method(vm_url, purpose="assertionMethod")
         return vm  # type: ignore[no-any-return]
     if iss.startswith(("https://", "http://")):
         if http is None:

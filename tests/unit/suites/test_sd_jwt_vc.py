@@ -204,7 +204,8 @@ class FakeResolver:
         self.did = did
         self.asked: list[str] = []
 
-    async def resolve_verification_method(self, did_url: str) -> _Vm:
+    async def resolve_verification_method(self, did_url: str, *, purpose: str | None = None) -> _Vm:
+        assert purpose == "assertionMethod"
         self.asked.append(did_url)
         if did_url != self.did + "#key-1":
             raise NotFound("no such key", code="notFound")

@@ -33,6 +33,11 @@ _CRV: dict[KeyType, tuple[str, str]] = {
 _FROM_CRV: dict[tuple[str, str], KeyType] = {v: k for k, v in _CRV.items()}
 _FROM_CRV |= {("EC", "BLS12381_G2"): KeyType.BLS12381G2, ("OKP", "Bls12381G2"): KeyType.BLS12381G2}
 _ALG_FOR = {KeyType.ED25519: {"EdDSA", "Ed25519"}, KeyType.P256: {"ES256"}, KeyType.SECP256K1: {"ES256K"}}
+_SIGNATURE_ALGS = frozenset(
+    {"EdDSA", "Ed25519", "Ed448", "ES256", "ES256K", "ES384", "ES512"}
+    | {f"{p}{n}" for p in ("RS", "PS", "HS") for n in (256, 384, 512)}
+    | {"none"}
+)
 _UNSUPPORTED_CRV = {"P-384", "P-521", "Ed448", "X448", "BLS12381_G1", "BLS12381G1"}
 
 
@@ -83,13 +88,13 @@ def key_type_from_jwk(jwk: Mapping[str, Any], *, at: str = "") -> KeyType:
 def key_pair_from_jwk(jwk: Mapping[str, Any], *, at: str = "") -> KeyPair:
     """Import a public or private JWK, checking lengths, curve membership and the alg."""
     key_type = key_type_from_jwk(jwk, at=at)
+    # A signature alg must be the one for this key; other algs (ECDH-ES for key agreement,
+    # BBS for BLS keys) say how the key is used, not what it is, and are left to the caller.
     alg = jwk.get("alg")
-    if alg is not None:
-        allowed = _ALG_FOR.get(key_type, set())
-        if alg not in allowed:
-            raise InvalidInput(
-                f"JWK alg {alg!r} does not fit a {key_type} key", code="jwk.alg", at=f"{at}/alg"
-            )
+    if alg is not None and (
+        not isinstance(alg, str) or (alg in _SIGNATURE_ALGS and alg not in _ALG_FOR.get(key_type, set()))
+    ):
+        raise InvalidInput(f"JWK alg {alg!r} does not fit a {key_type} key", code="jwk.alg", at=f"{at}/alg")
     kty = jwk["kty"]
     x = _member(jwk, "x", at)
     if kty == "EC" and key_type is not KeyType.BLS12381G2:

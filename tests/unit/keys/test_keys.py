@@ -265,6 +265,19 @@ def test_bad_jwks(jwk: Any, cls: type[Exception], code: str) -> None:
     assert isinstance(info.value, DidkitError) and info.value.code == code
 
 
+def test_jwk_alg_rules() -> None:
+    x = generate_key(KeyType.X25519)
+    assert key_pair_from_jwk({**public_jwk(x), "alg": "ECDH-ES"}).public_key == x.public_key
+    assert key_pair_from_jwk({**public_jwk(_P256), "alg": "ES256"}).public_key == _P256.public_key
+    assert key_pair_from_jwk({**public_jwk(_P256), "alg": "ECDH-ES+A256KW"}).public_key == _P256.public_key
+    for bad_alg in ("EdDSA", "none", "RS256", 7):
+        with pytest.raises(InvalidInput) as info:
+            key_pair_from_jwk({**public_jwk(_P256), "alg": bad_alg})
+        assert info.value.code == "jwk.alg"
+    with pytest.raises(InvalidInput):
+        key_pair_from_jwk({**public_jwk(x), "alg": "EdDSA"})
+
+
 def test_secret_scalar_out_of_range() -> None:
     order = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
     with pytest.raises(InvalidInput) as info:

@@ -16,7 +16,7 @@ except ``keygen``, ``backend=`` (``"native"``, ``"reference"`` or a backend obje
 
 from __future__ import annotations
 
-from .api import keygen, proof_gen, proof_verify, sign, sk_to_pk, verify
+from .api import MAX_MESSAGES, keygen, proof_gen, proof_verify, sign, sk_to_pk, verify
 from .backends import Backend, available_backends, get_backend
 from .ciphersuites import BLS12381_SHA256, BLS12381_SHAKE256, CIPHERSUITES, Ciphersuite, get_ciphersuite
 
@@ -24,6 +24,7 @@ __all__ = [
     "BLS12381_SHA256",
     "BLS12381_SHAKE256",
     "CIPHERSUITES",
+    "MAX_MESSAGES",
     "Backend",
     "Ciphersuite",
     "available_backends",

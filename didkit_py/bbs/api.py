@@ -20,12 +20,18 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, LimitExceeded
 from . import core
 from .backends import Backend, get_backend
 from .ciphersuites import BLS12381_SHA256, OCTET_SCALAR_LENGTH, Ciphersuite, R, get_ciphersuite, i2osp, os2ip
 
-__all__ = ["keygen", "proof_gen", "proof_verify", "sign", "sk_to_pk", "verify"]
+__all__ = ["MAX_MESSAGES", "keygen", "proof_gen", "proof_verify", "sign", "sk_to_pk", "verify"]
+
+#: Default bound on L, the number of signed messages. Each message needs a generator (a hash to
+#: the curve, ~0.3 ms natively) and a term in every MSM, and a verifier learns L from outside
+#: input (the proof's length): unbounded, a few megabytes of proof would cost minutes of CPU.
+#: Pass ``max_messages=`` to raise it.
+MAX_MESSAGES = 4096
 
 _BytesLike = bytes | bytearray | memoryview
 
@@ -44,6 +50,13 @@ def _messages(value: Any, name: str) -> list[bytes]:
     if isinstance(value, str | _BytesLike) or not isinstance(value, Sequence):
         raise InvalidInput(f"{name} must be a sequence of bytes", code="bbs.type", at=name)
     return [_octets(m, f"{name}/{i}") for i, m in enumerate(value)]
+
+
+def _check_count(count: int, max_messages: int) -> None:
+    if count > max_messages:
+        raise LimitExceeded(
+            f"more than {max_messages} messages (max_messages)", code="bbs.too_many_messages", at="messages"
+        )
 
 
 def _indexes(value: Any, name: str) -> list[int]:
@@ -134,6 +147,7 @@ def sign(
     *,
     suite: Ciphersuite | str = BLS12381_SHA256,
     backend: Backend | str | None = None,
+    max_messages: int = MAX_MESSAGES,
 ) -> bytes:
     """Draft Sign: an 80-octet signature over ``header`` and ``messages``."""
     cs = get_ciphersuite(suite)
@@ -142,6 +156,7 @@ def sign(
     pk = _octets(pk, "pk")
     header = _octets(header, "header", optional=True)
     msgs = _messages(messages, "messages")
+    _check_count(len(msgs), max_messages)
     # PK must be SkToPk(SK). Comparing encodings also validates PK: the encoding of SK * BP2 is
     # canonical and in G2, so no separate octets_to_pubkey is needed.
     if not hmac.compare_digest(be.g2_to_bytes(be.g2_generator_mul(sk_int)), pk):
@@ -163,6 +178,7 @@ def verify(
     *,
     suite: Ciphersuite | str = BLS12381_SHA256,
     backend: Backend | str | None = None,
+    max_messages: int = MAX_MESSAGES,
 ) -> None:
     """Draft Verify. Returns ``None``; raises :class:`VerificationError` if invalid."""
     cs = get_ciphersuite(suite)
@@ -171,6 +187,7 @@ def verify(
     signature = _octets(signature, "signature")
     header = _octets(header, "header", optional=True)
     msgs = _messages(messages, "messages")
+    _check_count(len(msgs), max_messages)
     api_id = cs.api_id
     # 1. message_scalars = messages_to_scalars(messages, api_id)
     message_scalars = core.messages_to_scalars(msgs, api_id, cs)
@@ -191,11 +208,14 @@ def proof_gen(
     suite: Ciphersuite | str = BLS12381_SHA256,
     rng: Callable[[int], bytes] = os.urandom,
     backend: Backend | str | None = None,
+    max_messages: int = MAX_MESSAGES,
 ) -> bytes:
     """Draft ProofGen: a proof of knowledge of ``signature`` disclosing ``disclosed_indexes``.
 
     ``rng(n)`` supplies the randomness (``os.urandom``); tests inject a deterministic source to
     reproduce the draft's vectors. The proof is 272 + 32 * U octets for U undisclosed messages.
+    Every public function takes ``max_messages`` (default :data:`MAX_MESSAGES`): more messages
+    raise :class:`~didkit_py.errors.LimitExceeded` before any costly work.
     """
     cs = get_ciphersuite(suite)
     be = get_backend(backend)
@@ -204,6 +224,7 @@ def proof_gen(
     header = _octets(header, "header", optional=True)
     ph = _octets(ph, "ph", optional=True)
     msgs = _messages(messages, "messages")
+    _check_count(len(msgs), max_messages)
     indexes = _indexes(disclosed_indexes, "disclosed_indexes")
     if indexes and indexes[-1] >= len(msgs):
         raise InvalidInput(
@@ -246,6 +267,7 @@ def proof_verify(
     *,
     suite: Ciphersuite | str = BLS12381_SHA256,
     backend: Backend | str | None = None,
+    max_messages: int = MAX_MESSAGES,
 ) -> None:
     """Draft ProofVerify. Returns ``None``; raises :class:`VerificationError` if invalid."""
     cs = get_ciphersuite(suite)
@@ -264,6 +286,7 @@ def proof_verify(
     # 4. total_no_messages = length(disclosed_indexes) + U
     u = (len(proof) - core.PROOF_LEN_FLOOR) // OCTET_SCALAR_LENGTH
     total = len(indexes) + u
+    _check_count(total, max_messages)
     if len(msgs) != len(indexes):
         raise InvalidInput(
             "need one disclosed message per disclosed index",

@@ -40,8 +40,8 @@ __all__ = [
 
 #: The environment variable that forces a backend.
 BACKEND_ENV = "DIDKIT_BBS_BACKEND"
-#: Generators kept per suite; a request for more is computed without being cached beyond this.
-MAX_CACHED_GENERATORS = 4096
+#: Generators kept per suite (api.MAX_MESSAGES + 1); a request for more is computed uncached.
+MAX_CACHED_GENERATORS = 4097
 #: Distinct generator sequences (suite api_id, seed) kept per backend.
 _MAX_CACHED_SEQUENCES = 8
 

@@ -256,3 +256,25 @@ def test_missing_native_library_is_unsupported(monkeypatch: pytest.MonkeyPatch) 
         assert err.value.code == "bbs.backend"
     finally:
         _backend_named.cache_clear()
+
+
+def test_message_count_limit() -> None:
+    from didkit_py.errors import LimitExceeded
+
+    sk, pk = _keys(BLS12381_SHA256)
+    sig = bbs.sign(sk, pk, b"", MSGS)
+    proof = bbs.proof_gen(pk, sig, b"", b"", MSGS, [0])
+    with pytest.raises(LimitExceeded) as err:
+        bbs.sign(sk, pk, b"", MSGS, max_messages=3)
+    assert err.value.code == "bbs.too_many_messages"
+    with pytest.raises(LimitExceeded):
+        bbs.verify(pk, sig, b"", MSGS, max_messages=3)
+    with pytest.raises(LimitExceeded):
+        bbs.proof_gen(pk, sig, b"", b"", MSGS, [0], max_messages=3)
+    with pytest.raises(LimitExceeded):
+        bbs.proof_verify(pk, proof, b"", b"", [MSGS[0]], [0], max_messages=3)
+    # A huge proof is refused from its length alone, before generators are computed.
+    huge = proof[:272] + proof[272:304] * (bbs.MAX_MESSAGES + 1) + proof[-32:]
+    with pytest.raises(LimitExceeded):
+        bbs.proof_verify(pk, huge, b"", b"", [MSGS[0]], [0])
+    bbs.verify(pk, sig, b"", MSGS, max_messages=4)

@@ -11,7 +11,13 @@ Public interface (bytes in, bytes out; checks raise, never return ``False``)::
 
 Every function takes ``suite=`` (:data:`BLS12381_SHA256` or :data:`BLS12381_SHAKE256`) and,
 except ``keygen``, ``backend=`` (``"native"``, ``"reference"`` or a backend object; see
-:mod:`didkit_py.bbs.backends`). The draft's inner steps live in :mod:`didkit_py.bbs.core`.
+:mod:`didkit_py.bbs.backends`) and ``max_messages=`` (default :data:`MAX_MESSAGES`). The
+draft's inner steps live in :mod:`didkit_py.bbs.core`.
+
+Side channels: neither backend is constant time (Python integers are not, and arkworks'
+multi-scalar multiplication is variable time), so timing can in principle leak secret-derived
+scalars (SK in ``sign``, the blinding scalars in ``proof_gen``) to an attacker who can time
+many operations precisely. Comparisons of challenges and keys use ``hmac.compare_digest``.
 """
 
 from __future__ import annotations

@@ -50,7 +50,9 @@ __all__ = [
     "pointer_of",
     "present_sd_jwt",
     "random_salt",
+    "sd_jwt_from_json",
     "sd_jwt_payload",
+    "sd_jwt_to_json",
     "unfold_sd_jwt",
     "verify_sd_jwt",
 ]
@@ -391,12 +393,84 @@ class SdJwt:
         return self.jwt.token + "~" + "".join(d.encoded + "~" for d in self.disclosures)
 
 
+def sd_jwt_to_json(token: str, *, general: bool = False) -> dict[str, Any]:
+    """The JWS JSON Serialization of a compact SD-JWT (§8): flattened, or general with one signature.
+
+    The Disclosures and the KB-JWT travel in the unprotected ``header`` as ``disclosures`` and
+    ``kb_jwt``; ``sd_hash`` stays the hash of the equivalent compact form.
+    """
+    parsed = parse_sd_jwt(token)
+    protected, payload, signature = parsed.jwt.token.split(".")
+    header: dict[str, Any] = {"disclosures": [d.encoded for d in parsed.disclosures]}
+    if parsed.kb_jwt is not None:
+        header["kb_jwt"] = parsed.kb_jwt
+    sig = {"protected": protected, "header": header, "signature": signature}
+    return {"payload": payload, "signatures": [sig]} if general else {"payload": payload, **sig}
+
+
+def _str_member(obj: Mapping[str, Any], name: str, at: str) -> str:
+    v = obj.get(name)
+    if not isinstance(v, str):
+        raise InvalidInput(f"{name} must be a string", code="sd_jwt.json_format", at=f"{at}/{name}")
+    return v
+
+
+def sd_jwt_from_json(obj: Any) -> str:
+    """The compact form of a JWS JSON Serialized SD-JWT (§8), on which ``sd_hash`` is computed.
+
+    In the general serialization the first signature carries ``disclosures`` / ``kb_jwt`` and is
+    the one verified; other signatures must not carry them.
+    """
+    if not isinstance(obj, Mapping):
+        raise InvalidInput("a JSON serialized SD-JWT is an object", code="sd_jwt.json_format")
+    payload = _str_member(obj, "payload", "")
+    if "signatures" in obj:
+        sigs = obj["signatures"]
+        if not isinstance(sigs, list) or not sigs or not all(isinstance(x, Mapping) for x in sigs):
+            raise InvalidInput("signatures must be a non-empty array of objects", code="sd_jwt.json_format")
+        for i, other in enumerate(sigs[1:], start=1):
+            hdr = other.get("header")
+            if isinstance(hdr, Mapping) and ("disclosures" in hdr or "kb_jwt" in hdr):
+                raise InvalidInput(
+                    "only the first signature may carry disclosures or kb_jwt",
+                    code="sd_jwt.json_format",
+                    at=f"/signatures/{i}/header",
+                )
+        sig, at = sigs[0], "/signatures/0"
+    else:
+        sig, at = obj, ""
+    protected = _str_member(sig, "protected", at)
+    signature = _str_member(sig, "signature", at)
+    header = sig.get("header", {})
+    if not isinstance(header, Mapping):
+        raise InvalidInput("header must be an object", code="sd_jwt.json_format", at=f"{at}/header")
+    disclosures = header.get("disclosures", [])
+    if not isinstance(disclosures, list) or not all(isinstance(d, str) and d for d in disclosures):
+        raise InvalidInput(
+            "disclosures must be an array of strings",
+            code="sd_jwt.json_format",
+            at=f"{at}/header/disclosures",
+        )
+    kb = header.get("kb_jwt", "")
+    if not isinstance(kb, str):
+        raise InvalidInput("kb_jwt must be a string", code="sd_jwt.json_format", at=f"{at}/header/kb_jwt")
+    if any("~" in p for p in (protected, payload, signature, kb, *disclosures)):
+        raise InvalidInput("'~' inside a JSON serialized SD-JWT member", code="sd_jwt.json_format")
+    return f"{protected}.{payload}.{signature}~" + "".join(d + "~" for d in disclosures) + kb
+
+
 def parse_sd_jwt(token: str, *, limits: Limits = Limits()) -> SdJwt:
-    """Split ``<JWT>~<D1>~...~<Dn>~[<KB-JWT>]`` and decode every part (§4, §7.1 step 1)."""
+    """Split ``<JWT>~<D1>~...~<Dn>~[<KB-JWT>]`` and decode every part (§4, §7.1 step 1).
+
+    A JWS JSON Serialized SD-JWT (§8, text starting with ``{``) is accepted too and read as its
+    compact equivalent.
+    """
     if not isinstance(token, str):
         raise InvalidInput("SD-JWT must be a string", code="sd_jwt.type")
     if len(token) > limits.max_token_bytes:
         raise LimitExceeded(f"SD-JWT larger than {limits.max_token_bytes} bytes", code="sd_jwt.too_large")
+    if token.startswith("{"):
+        token = sd_jwt_from_json(loads_strict(token, max_depth=limits.max_depth, at="SD-JWT JSON"))
     if "~" not in token:
         raise InvalidInput("not an SD-JWT: no '~' separator", code="sd_jwt.format")
     parts = token.split("~")

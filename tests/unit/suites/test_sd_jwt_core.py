@@ -213,3 +213,47 @@ def test_validity_claims(issuer: Any) -> None:
 def test_presentation_without_holder_key_has_no_kb(issuer: Any) -> None:
     pres = present_sd_jwt(_issue(issuer), reveal=[])
     assert pres.endswith("~") and parse_sd_jwt(pres).kb_jwt is None
+
+
+def test_jws_json_serialization_round_trip(issuer: Any, holder: Any) -> None:
+    from didkit_py.suites.sd_jwt import sd_jwt_from_json, sd_jwt_to_json
+
+    pres = present_sd_jwt(
+        _issue(issuer, holder),
+        reveal=["/credentialSubject/birthdate"],
+        holder_key=holder,
+        aud="https://v.example",
+        nonce="n",
+        iat=NOW,
+    )
+    for general in (False, True):
+        obj = sd_jwt_to_json(pres, general=general)
+        hdr = obj["signatures"][0]["header"] if general else obj["header"]
+        assert len(hdr["disclosures"]) == 1 and hdr["kb_jwt"] == pres.rsplit("~", 1)[1]
+        assert sd_jwt_from_json(obj) == pres
+        # the verifier takes the JSON text directly; sd_hash is over the compact equivalent
+        v = verify_sd_jwt(
+            json.dumps(obj), issuer_key=issuer, now=NOW, require_kb=True, aud="https://v.example", nonce="n"
+        )
+        assert v.claims["credentialSubject"]["birthdate"] == "1964-08-12"
+
+
+def test_jws_json_serialization_bad_input(issuer: Any) -> None:
+    from didkit_py.suites.sd_jwt import sd_jwt_from_json, sd_jwt_to_json
+
+    obj = sd_jwt_to_json(_issue(issuer), general=True)
+    second = {"protected": "e30", "signature": "AA", "header": {"disclosures": []}}
+    bad: list[Any] = [
+        [],
+        {"payload": 1, "protected": "a", "signature": "b"},
+        {**obj, "signatures": [*obj["signatures"], second]},
+        {**obj, "signatures": []},
+        {"payload": "a", "protected": "b", "signature": "c", "header": {"disclosures": "x"}},
+        {"payload": "a", "protected": "b", "signature": "c", "header": {"disclosures": ["x~y"]}},
+        {"payload": "a", "protected": "b", "signature": "c", "header": {"kb_jwt": 5}},
+    ]
+    for item in bad:
+        with pytest.raises(InvalidInput):
+            sd_jwt_from_json(item)
+    with pytest.raises(InvalidInput):
+        parse_sd_jwt('{"payload": "a", "payload": "b"}')

@@ -105,7 +105,8 @@ def test_parse_any_text(text: str) -> None:
         parsed = parse_sd_jwt(text)
     except DidkitError:
         return
-    assert parsed.jwt.token == text.split("~")[0]
+    if not text.startswith("{"):  # JSON serialized SD-JWTs are read as their compact form
+        assert parsed.jwt.token == text.split("~")[0]
 
 
 @settings(max_examples=150, deadline=None)

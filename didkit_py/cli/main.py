@@ -41,7 +41,7 @@ def _root(
 from .chain import app as chain_app; app.add_typer(chain_app, name="chain")  # noqa: E402, E702, I001  # fmt: skip
 from .demo import demo as demo_cmd; app.command("demo")(demo_cmd)  # noqa: E402, E702, I001  # fmt: skip
 from .did import app as did_app; app.add_typer(did_app, name="did")  # noqa: E402, E702, I001  # fmt: skip
-from . import did_ethr as _did_ethr; del _did_ethr  # noqa: E402, E702, I001  # fmt: skip  (adds did:ethr commands to `did`)
+from . import did_ethr as _did_ethr; del _did_ethr  # noqa: E402, E702, I001  # fmt: skip
 from .key import app as key_app; app.add_typer(key_app, name="key")  # noqa: E402, E702, I001  # fmt: skip
 from .match import match as match_cmd; app.command("match")(match_cmd)  # noqa: E402, E702, I001  # fmt: skip
 from .status import app as status_app; app.add_typer(status_app, name="status")  # noqa: E402, E702, I001  # fmt: skip

@@ -54,6 +54,21 @@ def _load_bundled(url: str) -> dict[str, Any]:
     return doc
 
 
+def _did_key_document(url: str) -> dict[str, Any]:
+    from ..did import did_key_document
+
+    did, _, fragment = url.partition("#")
+    doc = did_key_document(did)
+    if not fragment:
+        return doc
+    for vm in doc.get("verificationMethod", []):
+        if vm.get("id") == url:
+            return {"@context": doc["@context"], **vm}
+    raise ResolutionError(
+        "no such verification method in the did:key document", code="jsonld.did_key", at=url
+    )
+
+
 class DocumentLoader:
     """Serve bundled JSON-LD contexts offline; refuse everything else unless allow-listed.
 
@@ -62,7 +77,9 @@ class DocumentLoader:
     ``["https://contexts.example.com/"]``) the loader may fetch with ``http_get``; without it,
     any URL that is neither bundled nor in ``extra`` raises :class:`ResolutionError`
     (``jsonld.context_not_allowed``). ``did_resolver`` turns a ``did:`` URL into its DID document
-    (for documents that reference DID URLs as contexts or embed them); it is optional.
+    (for documents that reference DID URLs as contexts or embed them). ``did:key`` URLs are
+    answered locally (pure computation, no I/O) unless ``did_key=False``; a fragment URL gives
+    the verification method, a bare DID its DID document.
 
     The instance is callable with pyld's loader signature ``(url, options) -> RemoteDocument``.
     """
@@ -75,6 +92,7 @@ class DocumentLoader:
         http_get: Callable[[str], bytes] | None = None,
         did_resolver: Callable[[str], Mapping[str, Any]] | None = None,
         include_bundled: bool = True,
+        did_key: bool = True,
     ) -> None:
         self._documents: dict[str, dict[str, Any]] = {}
         if include_bundled:
@@ -94,6 +112,7 @@ class DocumentLoader:
         self._allow_remote = tuple(allow_remote)
         self._http_get = http_get
         self._did_resolver = did_resolver
+        self._did_key = did_key
         self._fetched: dict[str, dict[str, Any]] = {}
         # Per-loader cache of pyld's resolved contexts (see module docstring).
         from cachetools import LRUCache
@@ -116,6 +135,8 @@ class DocumentLoader:
         doc = self._documents.get(url)
         if doc is not None:
             return copy.deepcopy(doc)
+        if url.startswith("did:key:") and self._did_key:
+            return _did_key_document(url)
         if url.startswith("did:"):
             if self._did_resolver is None:
                 raise ResolutionError(

@@ -284,3 +284,21 @@ def test_rdfc_matches_pyld_and_pyoxigraph_on_vectors(vectors_dir: Any, loader: D
         ds = pyoxigraph.Dataset(pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_QUADS))
         ds.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
         assert "".join(sorted(f"{q} .\n" for q in ds)) == ours
+
+
+def test_did_key_urls_resolve_locally() -> None:
+    from didkit_py.did import did_key_from_public
+    from didkit_py.keys import KeyType, generate_key
+
+    kp = generate_key(KeyType.ED25519)
+    did = did_key_from_public(kp.key_type, kp.public_key)
+    ld = DocumentLoader()
+    assert ld.load(did)["id"] == did
+    vm = ld.load(f"{did}#{did.removeprefix('did:key:')}")
+    assert vm["type"] == "Multikey" and vm["controller"] == did
+    with pytest.raises(ResolutionError):
+        ld.load(f"{did}#nope")
+    with pytest.raises(ResolutionError):
+        DocumentLoader(did_key=False).load(did)
+    with pytest.raises(InvalidInput):
+        ld.load("did:key:zNotAKey")

@@ -269,3 +269,57 @@ async def test_mutated_derived_credentials_never_verify(
         doc = body
     with pytest.raises(DidkitError):
         await verify_proof(doc, resolver=resolver, loader=loader)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([b"\xd9\x5d\x02", b"\xd9\x5d\x03", b""]), st.binary(max_size=300))
+def test_proof_value_parsers_never_crash(header: bytes, body: bytes) -> None:
+    value = "u" + b64url_encode(header + body)
+    for parse in (parse_base_proof_value, parse_derived_proof_value):
+        try:
+            parsed = parse(value)
+        except (InvalidInput, UnsupportedError):
+            continue
+        if parse is parse_derived_proof_value:
+            assert isinstance(parsed.bbs_proof, bytes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.binary(min_size=1, max_size=600),
+    st.dictionaries(st.integers(0, 50), st.integers(0, 50), max_size=6),
+    st.lists(st.integers(0, 60), max_size=8, unique=True),
+    st.lists(st.integers(0, 60), max_size=8, unique=True),
+    st.binary(max_size=16),
+)
+def test_derived_proof_value_round_trips(
+    proof: bytes, labels: dict[int, int], mandatory: list[int], selective: list[int], ph: bytes
+) -> None:
+    label_map = {f"c14n{k}": f"b{v}" for k, v in labels.items()}
+    try:
+        value = serialize_derived_proof_value(proof, label_map, sorted(mandatory), sorted(selective), ph)
+        parsed = parse_derived_proof_value(value)
+    except InvalidInput:
+        assert len(set(labels.values())) != len(labels)  # only a non-injective label map is refused
+        return
+    assert parsed.bbs_proof == proof and parsed.label_map == label_map
+    assert list(parsed.mandatory_indexes) == sorted(mandatory) and parsed.presentation_header == ph
+    assert (
+        serialize_derived_proof_value(
+            parsed.bbs_proof, parsed.label_map, parsed.mandatory_indexes, parsed.selective_indexes, ph
+        )
+        == value
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_json_pointer_parser(text: str) -> None:
+    from didkit_py.suites.data_integrity.selective_disclosure import json_pointer_to_paths
+
+    try:
+        paths = json_pointer_to_paths(text)
+    except InvalidInput:
+        return
+    rebuilt = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in paths)
+    assert json_pointer_to_paths(rebuilt) == paths

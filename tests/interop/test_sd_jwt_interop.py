@@ -6,6 +6,7 @@ Both directions: their credential presented by us verifies there; ours verifies 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -266,3 +267,40 @@ def test_their_verifier_checks_our_status_list(node: Any) -> None:
         assert res["ok"] is ok, res
         if not ok:
             assert "status 1" in res["error"]
+
+
+async def test_jws_json_serialization_both_ways(node: Any, their_keys: dict[str, Any]) -> None:
+    """RFC 9901 §8 flattened form: theirs converts ours back to the same compact SD-JWT, and vice versa."""
+    from didkit_py.suites.sd_jwt import sd_jwt_from_json, sd_jwt_to_json
+
+    issuer, holder = generate_key(KeyType.P256), generate_key(KeyType.P256)
+    token = issue_sd_jwt_vc(
+        {"given_name": "Erika", "family_name": "Mustermann"},
+        key=issuer,
+        vct=VCT,
+        issuer=ISS,
+        holder_key=holder,
+        disclosable=["/given_name", "/family_name"],
+        iat=TS - 60,
+    )
+    pres = present_sd_jwt_vc(token, reveal=["/given_name"], holder_key=holder, aud=AUD, nonce=NONCE, iat=NOW)
+    back = node(PEER, {"op": "flat_to_compact", "json": sd_jwt_to_json(pres)})
+    assert back["token"] == pres
+    # theirs, presented with KB by them, as flattened JSON -> verifies here
+    theirs = node(
+        PEER,
+        {
+            "op": "present",
+            "token": their_token(node, their_keys),
+            "holderPrivateJwk": their_keys["holder"]["privateKey"],
+            "presentationFrame": {"given_name": True},
+            "kb": {"iat": TS, "aud": AUD, "nonce": NONCE},
+        },
+    )["presentation"]
+    flat = node(PEER, {"op": "compact_to_flat", "token": theirs})["json"]
+    assert sd_jwt_from_json(flat) == theirs
+    issuer_key = key_pair_from_jwk(
+        {k: their_keys["issuer"]["publicKey"][k] for k in ("kty", "crv", "x", "y")}
+    )
+    v = await verify_sd_jwt_vc(json.dumps(flat), now=NOW, issuer_key=issuer_key, aud=AUD, nonce=NONCE)
+    assert v.claims["given_name"] == "Erika" and "family_name" not in v.claims

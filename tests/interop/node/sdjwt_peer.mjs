@@ -108,6 +108,14 @@ async function main() {
       for (let i = 0; i < req.count; i++) statuses.push(list.getStatus(i));
       return { sigOk, typ: header.typ, sub: payload.sub, bits: list.getBitsPerStatus(), statuses };
     }
+    case 'compact_to_flat': {
+      const { FlattenJSON } = await import('@sd-jwt/core');
+      return { json: FlattenJSON.fromEncode(req.token).toJson() };
+    }
+    case 'flat_to_compact': {
+      const { FlattenJSON } = await import('@sd-jwt/core');
+      return { token: FlattenJSON.fromSerialized(req.json).toEncoded() };
+    }
     default:
       throw new Error(`unknown op ${req.op}`);
   }

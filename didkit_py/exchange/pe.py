@@ -446,6 +446,9 @@ class PresentationExchange:
             groups_used: set[str] = set()
 
             def collect(r: _Requirement) -> None:
+                # only satisfiable branches contribute descriptors to a submission
+                if _requirement_problem(r, descs, candidates) is not None:
+                    return
                 if r.from_group is not None:
                     groups_used.add(r.from_group)
                 for n in r.from_nested:

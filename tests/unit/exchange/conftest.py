@@ -1,4 +1,4 @@
-# ruff: noqa: E501, SIM105  (fixtures read best one per line; total-function tests use try/except)
+# ruff: noqa: E501  (fixtures read best one per line; total-function tests use try/except)
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -85,6 +85,45 @@ SkewOpt = Annotated[
 LoopbackOpt = Annotated[
     bool, typer.Option("--allow-loopback-http", help="Let did:web use plain HTTP to 127.0.0.1/localhost.")
 ]
+PolicyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--policy",
+        "-p",
+        help="Verify under the verifier SDK's policies and print its report: name=on|off, "
+        "name.setting=value (e.g. status=off, issuer_trust.trusted_issuers=did:…), or 'defaults'.",
+    ),
+]
+
+
+def policy_report(
+    path: Path,
+    *,
+    kind: Literal["credential", "presentation"],
+    policy: list[str],
+    now: str | None,
+    skew: float,
+    challenge: str | None,
+    domain: str | None,
+    allow_loopback_http: bool,
+    json_out: bool,
+) -> int:
+    """``--policy``: the verifier SDK's report (verifier/cli.py); returns the exit code."""
+    from verifier.cli import verify_for_cli  # the app package, imported only by this command
+
+    return verify_for_cli(
+        read_text_file(path, what=kind),
+        kind=kind,
+        policy_options=policy,
+        resolver=build_resolver(allow_loopback_http=allow_loopback_http),
+        now=parse_now(now),
+        skew=skew,
+        challenge=challenge,
+        domain=domain,
+        allow_loopback_http=allow_loopback_http,
+        json_out=json_out,
+        console=out_console,
+    )
 
 
 def signer_from_options(key_file: Path, vm: str | None, method: DidMethodChoice) -> Signer:
@@ -284,8 +323,23 @@ def verify_cmd(
     json_out: JsonOpt = False,
     challenge: ChallengeOpt = None,
     domain: DomainOpt = None,
+    policy: PolicyOpt = None,
 ) -> None:
     """Verify a credential and print a report; exit 0 verified, 1 failed, 3 unreadable."""
+    if policy:
+        raise typer.Exit(
+            policy_report(
+                file,
+                kind="credential",
+                policy=policy,
+                now=now,
+                skew=skew,
+                challenge=challenge,
+                domain=domain,
+                allow_loopback_http=allow_loopback_http,
+                json_out=json_out,
+            )
+        )
     result = verify_file(
         file,
         expect="credential",

@@ -24,9 +24,11 @@ from .vc import (
     MethodOpt,
     NowOpt,
     OutOpt,
+    PolicyOpt,
     SkewOpt,
     VmOpt,
     emit_secured,
+    policy_report,
     render_report,
     result_exit_code,
     signer_from_options,
@@ -95,8 +97,23 @@ def verify_cmd(
     skew: SkewOpt = 60.0,
     allow_loopback_http: LoopbackOpt = False,
     json_out: JsonOpt = False,
+    policy: PolicyOpt = None,
 ) -> None:
     """Verify a presentation and the credentials in it; exit 0 verified, 1 failed, 3 unreadable."""
+    if policy:
+        raise typer.Exit(
+            policy_report(
+                file,
+                kind="presentation",
+                policy=policy,
+                now=now,
+                skew=skew,
+                challenge=challenge,
+                domain=domain,
+                allow_loopback_http=allow_loopback_http,
+                json_out=json_out,
+            )
+        )
     if challenge is None:
         err_console.print("[yellow]warning[/] no --challenge: replayed presentations are not detected")
     result = verify_file(

@@ -8,8 +8,8 @@ makes it the payload of an SD-JWT VC, adding ``iss`` (the signer's DID), ``iat``
 - ``disclosable``: JSON pointers / claim paths to make selectively disclosable
   (e.g. ``["/credentialSubject/birthdate"]``);
 - ``vct``: the credential type (default: the last ``type`` other than ``VerifiableCredential``);
-- ``holder_key``: the holder's public key for ``cnf.jwk``; by default it is taken from a single
-  ``credentialSubject.id`` that is a ``did:key`` or ``did:jwk``;
+- ``holder_key``: the holder's public key (a key pair or a public JWK) for ``cnf.jwk``; by
+  default it is taken from a single ``credentialSubject.id`` that is a ``did:key`` or ``did:jwk``;
 - ``decoys``: decoy digests per object (default 1-3 at random);
 - ``status``: the Token Status List reference, ``{"status_list": {"idx": i, "uri": u}}``.
 
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ... import keys
 from ..._encoding import b64url_decode
 from ...errors import InvalidInput, VerificationError
-from ._jws import verify_jws
+from ._jws import public_key_from_jwk, verify_jws
 from .core import (
     Limits,
     _verify_kb,
@@ -97,6 +97,8 @@ class SdJwtVcFormat:
             )
         extra = options.extra
         holder = extra.get("holder_key") or _holder_from_subject(tuple(cred.subject_ids))
+        if isinstance(holder, Mapping):  # a public JWK
+            holder = public_key_from_jwk(dict(holder), at="holder_key")
         claims = {k: v for k, v in cred.document.items() if k not in NON_DISCLOSABLE_CLAIMS and k != "iat"}
         kid = signer.verification_method
         return issue_sd_jwt_vc(

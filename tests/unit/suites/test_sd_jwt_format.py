@@ -136,3 +136,18 @@ async def test_status_checked_when_http_given() -> None:
                 assert "status" in [c.name for c in r.checks]
         r = await verify(token, resolver=default_resolver(), now=NOW)
         assert r.verified and any("status list was not checked" in w for w in r.warnings)
+
+
+def test_holder_key_as_jwk_and_did_jwk_subject() -> None:
+    doc = credential()
+    doc["credentialSubject"] = {"name": "Erika"}  # no subject id: no cnf unless given
+    plain = parse_sd_jwt(issue(doc, signer=ISSUER, now=NOW, format="dc+sd-jwt"))  # type: ignore[arg-type]
+    assert "cnf" not in plain.payload
+    bound = issue(
+        doc, signer=ISSUER, now=NOW, format="dc+sd-jwt", extra={"holder_key": public_jwk(HOLDER.key)}
+    )
+    assert parse_sd_jwt(bound).payload["cnf"] == {"jwk": public_jwk(HOLDER.key)}  # type: ignore[arg-type]
+    jwk_holder = signer_for_key(HOLDER.key, method="jwk")
+    doc["credentialSubject"] = {"id": jwk_holder.did, "name": "Erika"}
+    via_did_jwk = issue(doc, signer=ISSUER, now=NOW, format="dc+sd-jwt")
+    assert parse_sd_jwt(via_did_jwk).payload["cnf"] == {"jwk": public_jwk(HOLDER.key)}  # type: ignore[arg-type]

@@ -674,8 +674,8 @@ def _select(nodes: Sequence[_Node], claims: Any, reveal: Iterable[PathInput]) ->
             raise InvalidInput(
                 "claim to reveal is not in the credential", code="sd_jwt.path_not_found", at=_fmt(pat)
             )
-        # ancestors of the named claim itself are needed even if it is always visible
-        anchors = [n for n in nodes if len(n.path) < len(pat) and _path_is_prefix(n.path, pat[: len(n.path)])]  # type: ignore[arg-type]
+        # Disclosures above the named claim are needed even when the claim itself is always visible
+        anchors = [n for n in nodes if len(n.path) < len(pat) and _path_matches(pat[: len(n.path)], n.path)]
         for n in (*hits, *anchors):
             cur: _Node | None = n
             while cur is not None and cur.digest not in chosen:

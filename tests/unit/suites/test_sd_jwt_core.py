@@ -257,3 +257,22 @@ def test_jws_json_serialization_bad_input(issuer: Any) -> None:
             sd_jwt_from_json(item)
     with pytest.raises(InvalidInput):
         parse_sd_jwt('{"payload": "a", "payload": "b"}')
+
+
+def test_reveal_always_visible_claim_under_disclosable_parent(issuer: Any) -> None:
+    """country is not disclosable but sits in a disclosable address: revealing it needs the address."""
+    token = _issue(issuer)
+    v = verify_sd_jwt(
+        present_sd_jwt(token, reveal=["/credentialSubject/address/country"]), issuer_key=issuer, now=NOW
+    )
+    assert v.claims["credentialSubject"]["address"] == {"country": "DE"}
+    # the same through a wildcard over an array of objects
+    from didkit_py.suites.sd_jwt import issue_sd_jwt
+
+    t2 = issue_sd_jwt(
+        {"items": [{"k": 1, "s": "a"}, {"k": 2, "s": "b"}]},
+        key=issuer,
+        disclosable=[["items", None], ["items", None, "s"]],
+    )
+    v2 = verify_sd_jwt(present_sd_jwt(t2, reveal=[["items", None, "k"]]), issuer_key=issuer, now=NOW)
+    assert v2.claims == {"items": [{"k": 1}, {"k": 2}]}

@@ -37,7 +37,8 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from eth_utils import is_checksum_address, keccak, to_checksum_address
+from eth_utils.address import is_checksum_address, to_checksum_address
+from eth_utils.crypto import keccak
 
 from .._encoding import b58_encode
 from ..errors import ChainError, InvalidInput, NetworkError, NotFound, ResolutionError

@@ -16,7 +16,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
-from eth_keys.backends.native import NativeECCBackend
+from eth_keys.backends.native.main import NativeECCBackend
 
 __all__ = ["FastECCBackend"]
 

@@ -24,16 +24,18 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from eth_account import Account
-from eth_keys import keys as eth_keys
-from eth_utils import keccak, to_checksum_address
+from eth_keys.datatypes import PrivateKey as EthPrivateKey
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.types import TxParams
 
 from ..errors import ChainError, InvalidInput, LimitExceeded, NetworkError, ResolutionError, UnsupportedError
 from ..keys import KeyPair, KeyType, generate_key, save_key_file
@@ -320,9 +322,8 @@ class RegistryClient:
                 }
             )
             if gas is None:
-                estimate = self.w3.eth.estimate_gas(
-                    {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
-                )
+                call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
+                estimate = self.w3.eth.estimate_gas(cast(TxParams, call))
                 tx["gas"] = int(estimate * _GAS_MARGIN)
             signed = acct.sign_transaction(tx)
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
@@ -343,7 +344,7 @@ class RegistryClient:
 
     def _revert_reason(self, tx: Mapping[str, Any], block: int) -> str:
         try:
-            self.w3.eth.call({k: tx[k] for k in ("from", "to", "data") if k in tx}, block - 1)
+            self.w3.eth.call(cast(TxParams, {k: tx[k] for k in ("from", "to", "data") if k in tx}), block - 1)
         except ContractLogicError as exc:
             return str(exc.message or exc).removeprefix("execution reverted: ")
         except Exception:  # the reason is a courtesy; the failure itself is already known
@@ -482,7 +483,7 @@ class RegistryClient:
             raise InvalidInput(
                 "meta-transactions are signed with the owner's secp256k1 key", code="registry.key"
             )
-        sig = eth_keys.PrivateKey(owner.secret_key).sign_msg_hash(digest)
+        sig = EthPrivateKey(owner.secret_key).sign_msg_hash(digest)
         return MetaSignature(v=27 + sig.v, r=sig.r.to_bytes(32, "big"), s=sig.s.to_bytes(32, "big"))
 
     def sign_change_owner(self, identity: str, owner: KeyPair, new_owner: str) -> MetaSignature:

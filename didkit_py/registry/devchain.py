@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from ..errors import InvalidInput, StorageError
 from . import artifact
@@ -297,7 +298,7 @@ class DevChain:
                 super().validate_header(header, parent_header)
 
         class _DevChain(MiningChain):  # type: ignore[misc]
-            vm_configuration = ((0, _DevVM),)
+            vm_configuration = ((0, _DevVM),)  # type: ignore[assignment]
 
             def create_header_from_parent(self, parent_header: Any, **params: Any) -> Any:
                 params["gas_limit"] = parent_header.gas_limit
@@ -314,7 +315,7 @@ class DevChain:
             }
             for k in self._keys
         }
-        return _DevChain.from_genesis(AtomicDB(), params, state)
+        return _DevChain.from_genesis(AtomicDB(), params, state)  # type: ignore[arg-type]
 
     def _replay(self) -> int:
         if self.data_dir is None:
@@ -403,7 +404,7 @@ class DevChain:
 
     def send_raw_transaction(self, raw: bytes) -> bytes:
         """Validate, mine in its own block, journal (fsync) and return the transaction hash."""
-        from eth_utils import ValidationError as EvmValidationError
+        from eth_utils.exceptions import ValidationError as EvmValidationError
 
         with self._lock:
             if self._broken:
@@ -840,7 +841,7 @@ def _revert_error(exc: Exception) -> RpcError:
     reason = ""
     if data[:4] == bytes.fromhex("08c379a0"):
         with contextlib.suppress(Exception):
-            from eth_abi import decode
+            from eth_abi.abi import decode
 
             reason = str(decode(["string"], data[4:])[0])
     message = f"execution reverted: {reason}" if reason else "execution reverted"

@@ -255,3 +255,58 @@ def test_same_canonical_nquads(node: Any, vectors_dir: Path, loader: DocumentLoa
     for doc, r in zip(docs, res, strict=True):
         assert r["ok"], r
         assert canonize_document(doc, loader=loader) == r["result"]
+
+
+async def test_digitalbazaar_vc_accepts_our_credentials_and_presentation(
+    node: Any, loader: DocumentLoader
+) -> None:
+    """@digitalbazaar/vc (data model + issuer controls the key) accepts ours, incl. a DI presentation."""
+    ed, bls, holder = (
+        generate_key(KeyType.ED25519),
+        generate_key(KeyType.BLS12381G2),
+        generate_key(KeyType.ED25519),
+    )
+    eddsa_vc = add_proof(
+        _credential(_vm(ed).split("#")[0]),
+        suite="eddsa-rdfc-2022",
+        key=ed,
+        verification_method=_vm(ed),
+        loader=loader,
+    )
+    base = add_proof(
+        _credential(_vm(bls).split("#")[0]),
+        suite="bbs-2023",
+        key=bls,
+        verification_method=_vm(bls),
+        loader=loader,
+        mandatory_pointers=MANDATORY,
+    )
+    derived = derive(base, selective_pointers=SELECTIVE, loader=loader)
+    vp = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": _vm(holder).split("#")[0],
+        "verifiableCredential": [derived],
+    }
+    signed_vp = add_proof(
+        vp,
+        suite="eddsa-rdfc-2022",
+        key=holder,
+        verification_method=_vm(holder),
+        loader=loader,
+        proof_purpose="authentication",
+        challenge="ch-1",
+        domain="verifier.example",
+    )
+    res = _batch(
+        node,
+        [
+            {"op": "vcVerify", "document": eddsa_vc},
+            {"op": "vcVerify", "document": derived},
+            {"op": "vcVerify", "document": _tamper(derived)},
+            {"op": "vpVerify", "document": signed_vp, "challenge": "ch-1", "domain": "verifier.example"},
+            {"op": "vpVerify", "document": signed_vp, "challenge": "ch-2", "domain": "verifier.example"},
+        ],
+    )
+    assert [r["ok"] for r in res] == [True] * 5, res
+    assert [r["result"]["verified"] for r in res] == [True, True, False, True, False], res

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import jsigs from 'jsonld-signatures';
+import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import * as bbs2023 from '@digitalbazaar/bbs-2023-cryptosuite';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
@@ -117,6 +118,45 @@ export async function verify({document, purpose, challenge, domain}) {
   return {verified: result.verified, errors};
 }
 
+function _verifySuite(document) {
+  const proofs = Array.isArray(document.proof) ? document.proof : [document.proof];
+  const name = proofs[0]?.cryptosuite;
+  const cryptosuite = name === 'bbs-2023' ? bbs2023.createVerifyCryptosuite() :
+    name === 'eddsa-rdfc-2022' ? eddsaRdfc2022 : ecdsaRdfc2019;
+  return new DataIntegrityProof({cryptosuite});
+}
+
+function _errors(e, out = []) {
+  if(!e) {
+    return out;
+  }
+  if(Array.isArray(e.errors)) {
+    e.errors.forEach(x => _errors(x, out));
+  } else {
+    out.push(String(e.message || e));
+  }
+  return out;
+}
+
+// @digitalbazaar/vc: data-model checks + proof, issuer must control the verification method.
+export async function vcVerify({document}) {
+  const result = await vc.verifyCredential({
+    credential: structuredClone(document), suite: _verifySuite(document), documentLoader
+  });
+  return {verified: result.verified, errors: _errors(result.error)};
+}
+
+// @digitalbazaar/vc presentation check (authentication proof, challenge/domain, every VC).
+export async function vpVerify({document, challenge, domain}) {
+  const result = await vc.verify({
+    presentation: structuredClone(document), challenge, domain, documentLoader,
+    presentationPurpose: new AuthenticationProofPurpose({challenge, domain}),
+    suite: [_verifySuite(document), ...((Array.isArray(document.verifiableCredential) ?
+      document.verifiableCredential : [document.verifiableCredential]).filter(Boolean).map(_verifySuite))]
+  });
+  return {verified: result.verified, errors: _errors(result.error)};
+}
+
 export async function canonize({document}) {
   return sdCanonicalize(document, {documentLoader});
 }
@@ -133,7 +173,7 @@ export async function batch({ops}) {
   return out;
 }
 
-const OPS = {sign, derive, verify, canonize, batch};
+const OPS = {sign, derive, verify, canonize, batch, vcVerify, vpVerify};
 
 if(process.argv[1] === fileURLToPath(import.meta.url)) {
   const chunks = [];

@@ -114,9 +114,19 @@ def load_secured(document: Any, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Sec
         types = doc.get("type")
         if "EnvelopedVerifiableCredential" in (types if isinstance(types, list) else [types]):
             enveloped = parse_enveloped_credential(doc)
-            return enveloped.data, enveloped.media_type
+            return _enveloped_data(enveloped.data, limits), enveloped.media_type
         return doc, None
     raise InvalidInput("input must be a compact string or a JSON object", code="document.type")
+
+
+def _enveloped_data(data: Secured, limits: Limits) -> Secured:
+    """A ``data:`` URL carries text: JSON-LD media types (``application/vc``) carry JSON text."""
+    if isinstance(data, str) and data.lstrip().startswith("{"):
+        value = loads_json(data, limits=limits, what="enveloped credential")
+        if not isinstance(value, dict):
+            raise InvalidInput("an enveloped JSON credential must be an object", code="enveloped.id")
+        return value
+    return data
 
 
 def _pick(
@@ -305,12 +315,13 @@ async def _verify_one(
     for item in verified.embedded:
         name = f"credential {item.pointer}"
         try:
-            inner_fmt = _pick(registry, item.secured, item.media_type, None)
+            secured = _enveloped_data(item.secured, options.limits)
+            inner_fmt = _pick(registry, secured, item.media_type, None)
         except DidkitError as exc:
             checks.failed(name, exc)
             errors.append(exc)
             continue
-        inner = await _verify_one(inner_fmt, item.secured, inner_options, registry)
+        inner = await _verify_one(inner_fmt, secured, inner_options, registry)
         nested.append(inner)
         if inner.verified:
             checks.passed(name, f"{inner_fmt.name} credential verified")

@@ -19,6 +19,7 @@ from didkit_py.credentials import (
     build_presentation,
     default_registry,
     derive,
+    envelope,
     issue,
     load_secured,
     signer_for_key,
@@ -164,3 +165,26 @@ async def test_verify_random_json_only_our_errors(value: Any) -> None:
     with contextlib.suppress(DidkitError):
         result = await verify(json.dumps(value), resolver=default_resolver(), now=NOW)
         assert not result.verified
+
+
+async def test_vp_jwt_carries_data_integrity_credentials_embedded_and_enveloped() -> None:
+    """A presentation in one format verifies credentials secured in another, via the registry."""
+    issuer = signer_for_key(generate_key(KeyType.ED25519))
+    holder = signer_for_key(generate_key(KeyType.P256))
+    di = issue(
+        {**_cred(issuer.did), "credentialSubject": {"id": holder.did}},
+        signer=issuer,
+        now=NOW,
+        format="eddsa-rdfc-2022",
+    )
+    assert isinstance(di, dict) and "proof" in di
+    vp_doc = build_presentation([di], holder=holder.did)
+    vp_doc["verifiableCredential"].append(envelope("application/vc", json.dumps(di)))
+    vp = issue(vp_doc, signer=holder, now=NOW, challenge="c")
+    result = await verify(vp, resolver=default_resolver(), now=NOW, challenge="c")
+    assert result.verified, result.errors
+    assert [c.format for c in result.credentials] == ["eddsa-rdfc-2022", "eddsa-rdfc-2022"]
+    tampered = {**di, "credentialSubject": {"id": "did:example:mallory"}}
+    bad = issue(build_presentation([tampered], holder=holder.did), signer=holder, now=NOW)
+    bad_result = await verify(bad, resolver=default_resolver(), now=NOW)
+    assert not bad_result.verified and bad_result.credentials[0].verified is False

@@ -5,7 +5,8 @@
 //               "messages": [hex], "disclosed": [int]}, ...]}
 //     -> {"signatures": [hex, ...], "ok": [bool, ...]}   (JS sign output; its own proofs verify)
 //   {"config": i, "op": "sign"|"verify"|"proof_gen"|"proof_verify", "n": k}
-//     -> {"times": [ms, ...]}                              (k timed calls, no warm-up)
+//     -> {"times": [ms, ...]}        (CPU time of k calls, no warm-up: process.cpuUsage, so
+//                                     load from other processes on the machine does not count)
 import * as bbs from '@digitalbazaar/bbs-signatures';
 import readline from 'node:readline';
 
@@ -54,9 +55,10 @@ for await (const line of rl) {
     const fn = OPS[req.op];
     const times = [];
     for(let i = 0; i < req.n; ++i) {
-      const t0 = performance.now();
+      const t0 = process.cpuUsage();
       const out = await fn(x);
-      times.push(performance.now() - t0);
+      const dt = process.cpuUsage(t0);
+      times.push((dt.user + dt.system) / 1000);
       if(out === false) {
         throw new Error(`${req.op} returned false`);
       }

@@ -12,8 +12,10 @@ done (a list not fetched, a DID not resolved) fails, it never passes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -55,6 +57,8 @@ T = TypeVar("T")
 #: With the validity policy off, time checks inside the formats are widened by this much.
 _NO_TIME_CHECK = timedelta(days=365 * 200)
 _MAX_DISCLOSED = 500
+#: DID methods whose document is derived from the DID string alone (no registry to deactivate).
+_STATELESS_METHODS = ("did:key:", "did:jwk:")
 
 
 def _utcnow() -> datetime:
@@ -90,6 +94,11 @@ _DID_WORDS = (
 
 
 def _policy_of(name: str, error: DidkitError | None, code: str) -> str:
+    return _classify(name, isinstance(error, ResolutionError), code)
+
+
+@functools.lru_cache(maxsize=1024)
+def _classify(name: str, resolution_error: bool, code: str) -> str:
     low_name = name.lower()
     low_code = code.lower()
     if low_name == "status" or low_code.startswith("status"):
@@ -102,7 +111,7 @@ def _policy_of(name: str, error: DidkitError | None, code: str) -> str:
         low_name.endswith(" key")
         or "resolve" in low_name
         or "verification method" in low_name
-        or isinstance(error, ResolutionError)
+        or resolution_error
         or any(w in low_code for w in _DID_WORDS)
     ):
         return "did_resolution"
@@ -157,8 +166,10 @@ class _Recorder:
     ) -> None:
         if duration_ms is None:
             duration_ms = (time.perf_counter() - started) * 1000.0 if started is not None else 0.0
+        # Built without re-validation: every field is produced here with the right type (the
+        # report as a whole is still checked against its schema in the tests).
         self.checks.append(
-            CheckEntry(
+            CheckEntry.model_construct(
                 policy=policy,
                 subject=subject,
                 outcome=outcome,
@@ -300,6 +311,8 @@ class Verifier:
         registry: FormatRegistry | None = None,
         clock: Callable[[], datetime] = _utcnow,
         allow_loopback_http: bool = False,
+        did_state_ttl: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.resolver = resolver
         self.policies = policies or Policies()
@@ -315,6 +328,10 @@ class Verifier:
         self.registry = registry or default_registry()
         self._clock = clock
         self._loop_thread: _LoopThread | None = None
+        #: DID -> (expires, deactivated): DID state for the did_resolution policy, kept briefly.
+        self._did_states: OrderedDict[str, tuple[float, bool]] = OrderedDict()
+        self._did_state_ttl = did_state_ttl
+        self._monotonic = monotonic
         self._lock = threading.Lock()
 
     # -- lazily built collaborators --------------------------------------------------------
@@ -638,13 +655,24 @@ class Verifier:
         p = pol.did_resolution
         if not p.enabled or not p.reject_deactivated or not did.startswith("did:"):
             return
+        if did.startswith(_STATELESS_METHODS):
+            return  # the document is computed from the DID itself: it cannot be deactivated
         started = time.perf_counter()
-        try:
-            res = await self.resolver.resolve(did)
-        except DidkitError as exc:
-            rec.error("did_resolution", subject, exc, started=started)
-            return
-        if res.document_metadata.get("deactivated") is True:
+        hit = self._did_states.get(did)
+        if hit is not None and hit[0] > self._monotonic():
+            deactivated = hit[1]
+        else:
+            try:
+                res = await self.resolver.resolve(did)
+            except DidkitError as exc:
+                rec.error("did_resolution", subject, exc, started=started)
+                return
+            deactivated = res.document_metadata.get("deactivated") is True
+            self._did_states[did] = (self._monotonic() + self._did_state_ttl, deactivated)
+            self._did_states.move_to_end(did)
+            while len(self._did_states) > 4096:
+                self._did_states.popitem(last=False)
+        if deactivated:
             rec.failed("did_resolution", subject, "did.deactivated", f"{did} is deactivated", started=started)
 
     async def _status(

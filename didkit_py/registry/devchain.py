@@ -1,4 +1,4 @@
-"""The embedded dev chain: py-evm (through eth-tester's genesis helpers) served as JSON-RPC on 127.0.0.1.
+"""The embedded dev chain: py-evm (eth-tester's genesis defaults) served as JSON-RPC on 127.0.0.1.
 
 Why our own server: web3.py, ethers (ethr-did-resolver) and our resolver only speak JSON-RPC over
 HTTP, and a laptop should need no node install. The chain mines one block per transaction
@@ -13,6 +13,11 @@ On start the journal is replayed block by block with the recorded timestamps and
 deterministic ``prevrandao``, so block numbers, hashes, timestamps and every DID survive a
 restart; ``kill -9`` loses at most the transaction whose answer had not been sent. A torn last
 line (the process died mid-write) is dropped.
+
+Start-up stays well under the 3 s budget: py-evm is imported directly (eth-tester's PyEVM
+backend would pull in eth-account's keyfile stack, which alone doubles the start-up time), dev
+keys are derived with our small BIP-32 routine, and sender recovery uses an OpenSSL-backed
+eth-keys backend (:mod:`._fastecc`).
 
 Only the methods the registry's clients use are served (see :data:`SUPPORTED_METHODS`);
 everything else gets a JSON-RPC ``-32601`` error object. The server binds loopback only.
@@ -33,7 +38,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -206,9 +210,8 @@ class DevChain:
         replayed = self._replay()
         if self.data_dir is not None:
             self._journal_fh = (self.data_dir / _JOURNAL).open("ab")
-        deployer = Account.from_key(self._keys[0])
         self.registry_address: str = to_checksum_address(
-            keccak(_rlp_sender_nonce(bytes.fromhex(deployer.address[2:]), 0))[12:]
+            keccak(_rlp_sender_nonce(_address_of(self._keys[0]), 0))[12:]
         )
         if not replayed:
             self._deploy_registry()
@@ -221,30 +224,24 @@ class DevChain:
 
     @staticmethod
     def _derive_keys(mnemonic: str, accounts: int) -> list[bytes]:
-        Account.enable_unaudited_hdwallet_features()
-        try:
-            return [
-                bytes(Account.from_mnemonic(mnemonic, account_path=f"m/44'/60'/0'/0/{i}").key)
-                for i in range(accounts)
-            ]
-        except Exception as exc:
-            raise InvalidInput(
-                "the dev chain mnemonic is not a valid BIP-39 phrase", code="chain.mnemonic"
-            ) from exc
+        """BIP-39 seed, BIP-32 path m/44'/60'/0'/0/i (what wallets, anvil and Hardhat derive)."""
+        words = mnemonic.split()
+        if len(words) not in (12, 15, 18, 21, 24) or not all(w.isascii() and w.isalpha() for w in words):
+            raise InvalidInput("the dev chain mnemonic is not a BIP-39 phrase", code="chain.mnemonic")
+        seed = hashlib.pbkdf2_hmac("sha512", " ".join(words).encode(), b"mnemonic", 2048)
+        return [_bip32_derive(seed, [44 | _HARD, 60 | _HARD, 0 | _HARD, 0, i]) for i in range(accounts)]
 
     @property
     def dev_accounts(self) -> list[str]:
         """Checksum addresses of the funded dev accounts (BIP-44 m/44'/60'/0'/0/i)."""
-        return [Account.from_key(k).address for k in self._keys]
+        return [to_checksum_address(_address_of(k)) for k in self._keys]
 
     def dev_private_key(self, index: int) -> bytes:
         """A dev account's secret key (dev use only: these keys come from a public mnemonic)."""
         return self._keys[index]
 
     def _load_or_create_genesis(self, chain_id: int) -> dict[str, Any]:
-        fingerprint = hashlib.sha256(
-            "|".join(Account.from_key(k).address for k in self._keys).encode()
-        ).hexdigest()
+        fingerprint = hashlib.sha256("|".join(self.dev_accounts).encode()).hexdigest()
         if self.data_dir is not None:
             try:
                 self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -286,7 +283,6 @@ class DevChain:
         from eth.chains.base import MiningChain
         from eth.db.atomic import AtomicDB
         from eth.vm.forks.prague import PragueVM
-        from eth_tester.backends.pyevm.main import get_default_genesis_params
 
         class _DevVM(PragueVM):  # type: ignore[misc]
             @classmethod
@@ -305,9 +301,9 @@ class DevChain:
                 return super().create_header_from_parent(parent_header, **params)
 
         _DevChain.chain_id = chain_id
-        params = get_default_genesis_params({"timestamp": timestamp, "gas_limit": GAS_LIMIT})
+        params = _genesis_params(timestamp)
         state = {
-            bytes.fromhex(Account.from_key(k).address[2:]): {
+            _address_of(k): {
                 "balance": DEV_BALANCE_WEI,
                 "nonce": 0,
                 "code": b"",
@@ -357,21 +353,22 @@ class DevChain:
         return count
 
     def _deploy_registry(self) -> None:
-        acct = Account.from_key(self._keys[0])
-        tx = {
-            "type": 2,
-            "chainId": self.chain_id,
-            "nonce": 0,
-            "to": None,
-            "value": 0,
-            "data": "0x" + artifact.bytecode().hex(),
-            "gas": 3_000_000,
-            "maxFeePerGas": 100 * 10**9,
-            "maxPriorityFeePerGas": PRIORITY_FEE_WEI,
-        }
-        tx.pop("to")
-        signed = acct.sign_transaction(tx)
-        self.send_raw_transaction(bytes(signed.raw_transaction))
+        from eth_keys.datatypes import PrivateKey
+
+        builder = self._chain.get_vm().get_transaction_builder()
+        unsigned = builder.new_unsigned_dynamic_fee_transaction(
+            chain_id=self.chain_id,
+            nonce=0,
+            max_priority_fee_per_gas=PRIORITY_FEE_WEI,
+            max_fee_per_gas=100 * 10**9,
+            gas=3_000_000,
+            to=b"",
+            value=0,
+            data=artifact.bytecode(),
+            access_list=(),
+        )
+        signed = unsigned.as_signed_transaction(PrivateKey(self._keys[0]))
+        self.send_raw_transaction(bytes(signed.encode()))
         code = self._chain.get_vm().state.get_code(bytes.fromhex(self.registry_address[2:]))
         if not code:
             raise StorageError("registry deployment failed on the dev chain", code="chain.deploy")
@@ -822,6 +819,64 @@ class DevChain:
             log.exception("internal error in %s", req.get("method"))
             out = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": "internal error"}}
         return out if "id" in req else None
+
+
+_HARD = 0x80000000
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def _public_point(secret: int, *, compressed: bool) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    fmt = (
+        serialization.PublicFormat.CompressedPoint
+        if compressed
+        else serialization.PublicFormat.UncompressedPoint
+    )
+    return (
+        ec.derive_private_key(secret, ec.SECP256K1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, fmt)
+    )
+
+
+def _address_of(secret: bytes) -> bytes:
+    return bytes(keccak(_public_point(int.from_bytes(secret, "big"), compressed=False)[1:])[12:])
+
+
+def _bip32_derive(seed: bytes, path: list[int]) -> bytes:
+    """BIP-32 private derivation (kept here: eth-account's HD wallet doubles the start-up time)."""
+    import hmac
+
+    digest = hmac.new(b"Bitcoin seed", seed, hashlib.sha512).digest()
+    key, chain_code = int.from_bytes(digest[:32], "big"), digest[32:]
+    for index in path:
+        if index & _HARD:
+            data = b"\x00" + key.to_bytes(32, "big") + index.to_bytes(4, "big")
+        else:
+            data = _public_point(key, compressed=True) + index.to_bytes(4, "big")
+        digest = hmac.new(chain_code, data, hashlib.sha512).digest()
+        key = (int.from_bytes(digest[:32], "big") + key) % _SECP256K1_N
+        chain_code = digest[32:]
+    return key.to_bytes(32, "big")
+
+
+def _genesis_params(timestamp: int) -> dict[str, Any]:
+    """eth-tester's post-merge genesis defaults (``get_default_genesis_params``), our time and gas."""
+    from eth.constants import BLANK_ROOT_HASH
+
+    return {
+        "coinbase": b"\x00" * 20,
+        "difficulty": 0,
+        "extra_data": b"",
+        "gas_limit": GAS_LIMIT,
+        "mix_hash": b"\x00" * 32,
+        "nonce": b"\x00" * 8,
+        "receipt_root": BLANK_ROOT_HASH,
+        "timestamp": timestamp,
+        "transaction_root": BLANK_ROOT_HASH,
+    }
 
 
 def _use_fast_ecc() -> None:

@@ -457,6 +457,10 @@ async def verify_proof(
                 )
             input_doc = dict(unsecured)
             input_doc["proof"] = [copy.deepcopy(by_id[x]) for x in prev]
+        if "@context" in proof:
+            # vc-di-eddsa/ecdsa/bbs "Verify Proof" step 4.2: with a proof @context (already checked
+            # to be a prefix of the document's), the document is processed under that context.
+            input_doc = {**input_doc, "@context": copy.deepcopy(proof["@context"])}
         # 4. The verification method, authorized for this purpose by its controller.
         _vm, key_type, public_key = await resolve_verification_method(resolver, vm_url, purpose)
         if key_type not in cryptosuite.key_types:

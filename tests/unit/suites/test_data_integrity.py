@@ -296,3 +296,17 @@ def test_key_type_must_fit_suite(loader: DocumentLoader) -> None:
             verification_method=_vm(kp),
             loader=loader,
         )
+
+
+async def test_proof_context_must_prefix_document_context(
+    signer: tuple[str, KeyPair], loader: DocumentLoader, resolver: Resolver
+) -> None:
+    signed = _sign(signer, loader)
+    with_ctx = copy.deepcopy(signed)
+    with_ctx["proof"]["@context"] = list(signed["@context"])
+    await verify_proof(with_ctx, resolver=resolver, loader=loader, now=NOW)
+    not_prefix = copy.deepcopy(signed)
+    not_prefix["proof"]["@context"] = [signed["@context"][1]]
+    with pytest.raises(VerificationError) as info:
+        await verify_proof(not_prefix, resolver=resolver, loader=loader, now=NOW)
+    assert info.value.code == "proof.context"

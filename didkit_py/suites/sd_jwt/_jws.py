@@ -143,7 +143,10 @@ def loads_strict(data: bytes | str, *, max_depth: int = DEFAULT_MAX_JSON_DEPTH, 
 
 
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError) as exc:
+        raise InvalidInput("JWT header or payload is not JSON", code="jws.json") from exc
 
 
 class JwsParts:

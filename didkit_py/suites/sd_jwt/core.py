@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -131,7 +132,11 @@ class Disclosure:
         if name is not None and name in _RESERVED_NAMES:
             raise InvalidInput(f"claim name {name!r} is reserved", code="sd_jwt.reserved_name", at="/" + name)
         arr = [salt, value] if name is None else [salt, name, value]
-        encoded = b64url_encode(json.dumps(arr, ensure_ascii=ascii_json).encode("utf-8"))
+        try:
+            raw = json.dumps(arr, ensure_ascii=ascii_json, allow_nan=False).encode("utf-8")
+        except (TypeError, ValueError, UnicodeEncodeError) as exc:
+            raise InvalidInput("claim value is not JSON", code="sd_jwt.claims") from exc
+        encoded = b64url_encode(raw)
         return cls(salt, name, value, encoded)
 
     @classmethod
@@ -313,6 +318,8 @@ def sd_jwt_payload(
                 else:
                     arr.append(new_el)
             return arr
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidInput("NaN and infinities are not JSON", code="sd_jwt.claims", at=pointer_of(path))
         if value is None or isinstance(value, str | int | float | bool):
             return value
         raise InvalidInput(

@@ -277,3 +277,13 @@ def test_reveal_always_visible_claim_under_disclosable_parent(issuer: Any) -> No
     )
     v2 = verify_sd_jwt(present_sd_jwt(t2, reveal=[["items", None, "k"]]), issuer_key=issuer, now=NOW)
     assert v2.claims == {"items": [{"k": 1}, {"k": 2}]}
+
+
+def test_non_json_claims_are_refused() -> None:
+    for bad in ({"a": float("nan")}, {"a": {1, 2}}, {"a": "\ud800"}):
+        with pytest.raises(InvalidInput):
+            sd_jwt_payload(bad, ["/a"])
+    from didkit_py.suites.sd_jwt import issue_sd_jwt
+
+    with pytest.raises(InvalidInput):
+        issue_sd_jwt({"a": "\udfff"}, key=generate_key(KeyType.P256))

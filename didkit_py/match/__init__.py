@@ -6,7 +6,7 @@ See ``docs/matcher.md``. Eligibility for PE/DCQL comes from :mod:`didkit_py.exch
 from __future__ import annotations
 
 from .embed import Embedder, EmbeddingCache, MiniLMEmbedder, ai_available
-from .recommend import (
+from .matcher import (
     LexicalFallbackWarning,
     Matcher,
     Recommendation,

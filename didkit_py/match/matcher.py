@@ -158,7 +158,8 @@ def _lexical_intents(
 
 
 _AGE_RE = re.compile(
-    r"\b(?:over|above|older than|at least|uber|ab|mindestens|plus de|au moins|mayor de|mas de|minimo)\s+(\d{2})\b"
+    r"\b(?:over|above|older than|at least|uber|ab|mindestens|plus de|au moins|mayor de|mas de|minimo)"
+    r"\s+(\d{2})\b"
     r"|\b(\d{2})\s*(?:\+|or older|or over|years|jahre|ans|anos)"
 )
 
@@ -535,12 +536,14 @@ class Matcher:
 
 
 #: Words that say nothing about what is asked for (EN/DE/FR/ES), for the lexical fallback.
-_STOPWORDS = frozenset(
-    "that this with have need needs want wants from they them their there prove proof show shows document "
-    "credential certificate asks asked please would could should about some something which when where what "
-    "mein meine meinen einen einer nachweis brauche muss mochte bitte fuer dass oder nicht "
-    "pour avec dois veux votre notre preuve mon une des que qui "
-    "para necesito tengo quiero demostrar prueba mis una los las que".split()
+_STOPWORDS = frozenset(  # noqa: SIM905
+    (
+        "that this with have need needs want wants from they them their there prove proof show "
+        "shows document credential certificate asks asked please would could should about some "
+        "something which when where what mein meine meinen einen einer nachweis brauche muss mochte "
+        "bitte fuer dass oder nicht pour avec dois veux votre notre preuve mon une des que qui para "
+        "necesito tengo quiero demostrar prueba mis una los las que "
+    ).split()
 )
 
 
@@ -562,7 +565,9 @@ def _generic_claims(info: _CredInfo, qtok: set[str]) -> tuple[str, ...]:
 def _explain(cred: HeldCredential, why: str, claims: Sequence[str], notes: Sequence[str]) -> str:
     title = cred.document.get("name")
     kinds = [humanize(t) for t in cred.types if t != "VerifiableCredential"]
-    what = title.strip() if isinstance(title, str) and title.strip() else (kinds[0] if kinds else "credential")
+    what = (
+        title.strip() if isinstance(title, str) and title.strip() else (kinds[0] if kinds else "credential")
+    )
     by = f" from {cred.issuer_name}" if cred.issuer_name else ""
     shown = [humanize(c.rsplit(".", 1)[-1] if not c.endswith(".value") else c.split(".")[-2]) for c in claims]
     reveal = f"; reveals {', '.join(dict.fromkeys(shown))}" if shown else ""

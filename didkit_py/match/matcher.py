@@ -536,8 +536,8 @@ class Matcher:
 
 
 #: Words that say nothing about what is asked for (EN/DE/FR/ES), for the lexical fallback.
-_STOPWORDS = frozenset(  # noqa: SIM905
-    (
+_STOPWORDS = frozenset(
+    (  # noqa: SIM905
         "that this with have need needs want wants from they them their there prove proof show "
         "shows document credential certificate asks asked please would could should about some "
         "something which when where what mein meine meinen einen einer nachweis brauche muss mochte "

@@ -269,10 +269,15 @@ def sd_jwt_payload(
     salt_fn: SaltSource = salt if salt is not None else (lambda: random_salt(rng))
     disclosures: list[Disclosure] = []
 
+    # Index the patterns by length so that each claim is compared with few candidates.
+    by_len: dict[int, list[tuple[int, ClaimPath]]] = {}
+    for i, pat in enumerate(patterns):
+        by_len.setdefault(len(pat), []).append((i, pat))
+
     def marked(path: tuple[str | int, ...]) -> bool:
         hit = False
-        for i, pat in enumerate(patterns):
-            if _path_matches(pat, path):
+        for i, pat in by_len.get(len(path), ()):
+            if _seg_matches(pat[-1], path[-1]) and _path_matches(pat, path):
                 matched[i] = True
                 hit = True
         return hit

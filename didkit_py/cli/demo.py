@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.text import Text
 
 from ..demo import CHAPTERS, DemoContext, Narrator, run_demo, select_chapters
+from ..did import default_resolver
 from ..errors import DidkitError
 from ._common import JsonOpt, err_console, exit_code_for, handle_errors, print_json
-from .did import build_resolver
 
 __all__ = ["demo"]
 
@@ -38,7 +38,9 @@ def demo(
         return
     chapters = select_chapters(chapter or ())
     narrator = Narrator(Console(soft_wrap=False, emoji=False, highlight=False), collect=json_out)
-    ctx = DemoContext(now=datetime.now(UTC), resolver=build_resolver())
+    # did:key / did:jwk / did:web only: the story runs offline. Chapters that need another
+    # method (did:ethr on the embedded chain) extend ``ctx.resolver`` themselves.
+    ctx = DemoContext(now=datetime.now(UTC), resolver=default_resolver())
     started = time.monotonic()
     try:
         asyncio.run(run_demo(ctx, narrator, chapters))

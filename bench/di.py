@@ -6,8 +6,9 @@ Rows: canonicalization broken out (JSON-LD toRdf + RDFC-1.0 of the credential; t
 Each figure is the median of ``--rounds`` runs after a warm-up (best of ``--repeat`` alternating
 runs of the two sides, so a burst of load on a shared machine hits neither side alone), both
 sides in one process each
-(Node: ``tests/interop/node/di_bench.mjs``). Extra rows show our RDFC-1.0 against pyld's and
-pyoxigraph's on the same quads (reference only; no JS column).
+(Node: ``tests/interop/node/di_bench.mjs``). Extra rows break canonicalization down (pyld
+expansion in safe mode, our toRdf vs pyld's, our RDFC-1.0 vs pyld's and pyoxigraph's on the same
+quads; reference only, no JS column).
 
 Run: ``python bench/di.py [--rounds 20]``. Needs Node and the pinned peers in tests/interop/node.
 """
@@ -28,7 +29,16 @@ from typing import Any
 
 from didkit_py import bbs
 from didkit_py.did import KeyMethod, Resolver, did_key_from_public
-from didkit_py.jsonld import DocumentLoader, canonicalize, canonize_document, serialize_quad, to_quads
+from didkit_py.jsonld import (
+    DocumentLoader,
+    canonicalize,
+    canonize_document,
+    expand,
+    expanded_to_quads,
+    serialize_quad,
+    to_quads,
+)
+from didkit_py.jsonld.processing import expanded_to_quads_pyld
 from didkit_py.keys import KeyPair, KeyType, generate_key, multikey_encode, secret_multikey_encode
 from didkit_py.suites.data_integrity import add_proof, derive, verify_proof
 from didkit_py.suites.data_integrity.selective_disclosure import (
@@ -124,8 +134,13 @@ def ours(ed: KeyPair, bls: KeyPair, rounds: int, warmup: int) -> tuple[dict[str,
     quads = to_quads(ed_doc, loader=loader)
     text = "".join(serialize_quad(q) for q in quads)
     extra: dict[str, float] = {}
-    extra["  JSON-LD toRdf (pyld, safe mode)"] = _median_ms(
-        lambda: to_quads(ed_doc, loader=loader), rounds, warmup
+    expanded = expand(ed_doc, loader=loader)
+    extra["  JSON-LD expand (pyld, safe mode)"] = _median_ms(
+        lambda: expand(ed_doc, loader=loader), rounds, warmup
+    )
+    extra["  JSON-LD toRdf (ours)"] = _median_ms(lambda: expanded_to_quads(expanded), rounds, warmup)
+    extra["  JSON-LD toRdf (pyld node map)"] = _median_ms(
+        lambda: expanded_to_quads_pyld(expanded), rounds, warmup
     )
     extra["  RDFC-1.0 ours"] = _median_ms(lambda: canonicalize(quads), rounds, warmup)
     from pyld import jsonld as pyld_jsonld

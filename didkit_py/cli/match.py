@@ -136,6 +136,10 @@ def _print_table(kind: str, recs: list[Any], by_id: dict[str, HeldCredential]) -
         cred = by_id.get(r.credential_id)
         label = ", ".join(t for t in cred.types if t != "VerifiableCredential") if cred else ""
         table.add_row(
-            str(n), f"{label}\n{r.credential_id}", f"{r.score:.2f}", "\n".join(c.removeprefix("credentialSubject.") for c in r.claims), r.explanation
+            str(n),
+            f"{label}\n{r.credential_id}",
+            f"{r.score:.2f}",
+            "\n".join(c.removeprefix("credentialSubject.") for c in r.claims),
+            r.explanation,
         )
     out_console.print(table)

@@ -37,6 +37,7 @@ from didkit_py.errors import (
 from didkit_py.status import BitstringStatusListEntry, StatusListClient, StatusListLimits
 from didkit_py.status.bitstring import credential_status_entries
 
+from ._keycache import KeyCachingResolver
 from .nonces import InMemoryNonceStore, NonceStore
 from .policies import Policies
 from .report import (
@@ -312,9 +313,17 @@ class Verifier:
         clock: Callable[[], datetime] = _utcnow,
         allow_loopback_http: bool = False,
         did_state_ttl: float = 30.0,
+        key_cache_ttl: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        #: Formats get the caller's resolver behind a short memo of decoded keys (``key_cache_ttl``
+        #: seconds, 0 disables); ``self.resolver`` stays the caller's own.
         self.resolver = resolver
+        # Never keep a key longer than the resolver keeps its documents (0 there disables the memo).
+        key_ttl = min(key_cache_ttl, float(getattr(resolver, "_ttl", key_cache_ttl)))
+        self._format_resolver: Resolver = (
+            KeyCachingResolver(resolver, ttl=key_ttl, clock=monotonic) if key_ttl > 0 else resolver
+        )
         self.policies = policies or Policies()
         self.document_loader = document_loader
         self._owns_http = http is None
@@ -519,7 +528,7 @@ class Verifier:
         try:
             result = await verify_secured(
                 document,
-                resolver=self.resolver,
+                resolver=self._format_resolver,
                 now=now,
                 skew=skew,
                 challenge=challenge,
@@ -853,7 +862,7 @@ class Verifier:
         """VC JSON Schema §2.2: the schema travels in a verified ``JsonSchemaCredential``."""
         result = await verify_secured(
             fetched,
-            resolver=self.resolver,
+            resolver=self._format_resolver,
             now=self._clock(),
             expect="credential",
             document_loader=self.document_loader,
@@ -1010,7 +1019,7 @@ class Verifier:
         """The status list credential must verify like any credential (same resolver, any suite)."""
         result = await verify_secured(
             secured,
-            resolver=self.resolver,
+            resolver=self._format_resolver,
             now=self._clock(),
             skew=self.policies.validity_period.skew,
             expect="credential",

@@ -4,7 +4,6 @@ SD-JWT VC with key binding, and status lists secured by a Data Integrity suite."
 from __future__ import annotations
 
 import copy
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -74,23 +73,38 @@ async def test_bbs_derived_credential_in_a_di_presentation(world: World) -> None
     assert outcome(wrong, "challenge_domain")[0] == "failed" and wrong.verdict == "rejected"
 
 
-async def test_status_list_secured_with_data_integrity(world: World) -> None:
-    signer = world.issuer
+@pytest.mark.parametrize(
+    ("list_format", "key_type"),
+    [("eddsa-rdfc-2022", KeyType.ED25519), ("ecdsa-rdfc-2019", KeyType.P256), ("vc+jwt", KeyType.P256)],
+)
+async def test_status_list_secured_by_any_suite(world: World, list_format: str, key_type: KeyType) -> None:
+    signer = signer_for_key(generate_key(key_type))
     idx = world.status.allocate()
     world.status.set_status(idx, 1)
     list_doc = world.status.credential(issuer=signer.did, valid_from=NOW - timedelta(days=3))
-    world.web.put(
-        world.status.id, issue(list_doc, signer=signer, now=NOW - timedelta(days=1), format="eddsa-rdfc-2022")
+    secured_list = issue(list_doc, signer=signer, now=NOW - timedelta(days=1), format=list_format)
+    world.web.put(world.status.id, secured_list)
+    cred = world.credential(
+        **{"@context": CONTEXT}, issuer=signer.did, credentialStatus=world.status.entry(idx).to_json()
     )
-    cred = world.credential(**{"@context": CONTEXT}, credentialStatus=world.status.entry(idx).to_json())
-    secured = issue(cred, signer=signer, now=NOW - timedelta(days=1), format="eddsa-rdfc-2022")
+    secured = issue(
+        cred,
+        signer=signer,
+        now=NOW - timedelta(days=1),
+        format="eddsa-rdfc-2022" if key_type is KeyType.ED25519 else "ecdsa-rdfc-2019",
+    )
     report = await world.make_verifier().verify_credential(secured)
-    assert outcome(report, "status") == ("failed", "status.revoked")
-    doc = json.loads(world.web.routes[world.status.id][1])
-    doc["credentialSubject"]["encodedList"] = world.suspension.list.encode()  # all zero: "un-revoke"
-    world.web.put(world.status.id, doc)
+    assert outcome(report, "status") == ("failed", "status.revoked"), report.failed_checks()
+    if isinstance(secured_list, dict):  # "un-revoke" a Data Integrity list without re-signing
+        doc = copy.deepcopy(secured_list)
+        doc["credentialSubject"]["encodedList"] = world.suspension.list.encode()
+        world.web.put(world.status.id, doc)
+    else:  # flip one signature character of the vc+jwt
+        head, payload, sig = secured_list.split(".")
+        world.web.put(world.status.id, f"{head}.{payload}.{'A' if sig[0] != 'A' else 'B'}{sig[1:]}")
     report = await world.make_verifier().verify_credential(secured)
     assert outcome(report, "status") == ("failed", "status.list_verification")
+    assert report.verdict == "rejected"
 
 
 async def test_sd_jwt_vc_with_key_binding(world: World) -> None:

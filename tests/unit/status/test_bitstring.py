@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import itertools
 import os
@@ -426,3 +427,29 @@ def test_not_a_status_list_credential(doc: object, code: str) -> None:
     with pytest.raises(InvalidInput) as e:
         parse_status_list_credential(URL, doc)
     assert e.value.code == code
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=12), c, max_size=5),
+        max_leaves=15,
+    )
+    | st.fixed_dictionaries(
+        {
+            "type": st.sampled_from([["VerifiableCredential", "BitstringStatusListCredential"], "x"]),
+            "credentialSubject": st.fixed_dictionaries(
+                {
+                    "type": st.sampled_from(["BitstringStatusList", 1]),
+                    "statusPurpose": st.sampled_from(["revocation", ["a", "b"], [], 3]),
+                    "encodedList": st.text(max_size=30) | st.just(BitstringStatusList.create().encode()),
+                }
+            ),
+        }
+    )
+)
+def test_list_credential_and_state_parsers_raise_only_invalid_input(doc: object) -> None:
+    for parse in (lambda d: parse_status_list_credential(URL, d), StatusListManager.from_json):
+        with contextlib.suppress(InvalidInput):
+            parse(doc)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from vworld import NOW, World, outcome
 
 from didkit_py.credentials import signer_for_key
@@ -268,3 +270,15 @@ async def test_report_validates_against_its_schema(world: World) -> None:
     assert report.to_json()["report_version"] == "1"
     assert all(c["duration_ms"] >= 0 for c in report.to_json()["checks"])
     _ = NOW
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=4))
+def test_policy_option_parser_raises_only_invalid_input(options: list[str]) -> None:
+    from didkit_py.errors import InvalidInput
+
+    try:
+        p = Policies().with_options(options)
+    except InvalidInput:
+        return
+    assert isinstance(p.describe(), dict)

@@ -562,12 +562,14 @@ class Verifier:
         if "challenge_domain" in filed.failed:
             code, message, _ = filed.failed["challenge_domain"]
             rec.failed("challenge_domain", subject, code, message)
-        # A format that checks status itself (SD-JWT VC: Token Status List) reports it here.
+        # A format that checks status itself (SD-JWT VC: Token Status List) reports it here, under
+        # the credential (an SD-JWT VC with key binding is presented as itself: credential[0]).
+        status_subject = "credential[0]" if subject == "presentation" and kind == "credential" else subject
         if "status" in filed.failed and pol.status.enabled:
             code, message, _ = filed.failed["status"]
-            rec.failed("status", subject, code, message)
+            rec.failed("status", status_subject, code, message)
         elif "status" in filed.passed and pol.status.enabled:
-            rec.passed("status", subject, "; ".join(filed.passed["status"]))
+            rec.passed("status", status_subject, "; ".join(filed.passed["status"]))
         for policy in ("signature", "did_resolution", "validity_period"):
             enabled = getattr(pol, policy).enabled
             if policy in filed.failed:

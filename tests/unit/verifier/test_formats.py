@@ -138,3 +138,55 @@ async def test_sd_jwt_vc_with_key_binding(world: World) -> None:
         shown, challenge="n-10", domain="https://rp.example"
     )
     assert other.verdict == "rejected"
+
+
+async def test_sd_jwt_token_status_list_is_reported_under_status(world: World) -> None:
+    from didkit_py.status.token_status_list import TokenStatusList, create_status_list_token
+
+    uri = "https://issuer.example/tsl/1"
+    tsl = TokenStatusList.create(1024)
+    tsl.set(5, 1)  # INVALID (revoked)
+
+    def publish() -> None:
+        token = create_status_list_token(
+            tsl,
+            key=world.issuer_key,
+            uri=uri,
+            iat=NOW - timedelta(minutes=5),
+            issuer=world.issuer.did,
+            kid=world.issuer.verification_method,
+        )
+        world.web.put(uri, token, headers={"Content-Type": "application/statuslist+jwt"})
+
+    publish()
+    holder = signer_for_key(generate_key(KeyType.P256))
+
+    def shown(idx: int, nonce: str) -> Any:
+        doc = world.credential(credentialSubject={"id": holder.did, "name": "Alice"})
+        token = issue(
+            doc,
+            signer=world.issuer,
+            now=NOW - timedelta(days=1),
+            format="dc+sd-jwt",
+            extra={
+                "disclosable": ["/credentialSubject/name"],
+                "status": {"status_list": {"idx": idx, "uri": uri}},
+            },
+        )
+        return derive(
+            token,
+            now=NOW,
+            disclose=["/credentialSubject/name"],
+            holder=holder,
+            challenge=nonce,
+            domain="https://rp.example",
+        )
+
+    verifier = world.make_verifier()
+    ok = await verifier.verify_presentation(shown(6, "t-1"), challenge="t-1", domain="https://rp.example")
+    assert outcome(ok, "status", "credential[0]") == ("passed", None), ok.failed_checks()
+    revoked = await verifier.verify_presentation(
+        shown(5, "t-2"), challenge="t-2", domain="https://rp.example"
+    )
+    assert outcome(revoked, "status", "credential[0]")[0] == "failed"
+    assert revoked.verdict == "rejected"

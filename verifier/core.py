@@ -468,6 +468,16 @@ class Verifier:
             # An SD-JWT VC with key binding is its own presentation: the credential is the only
             # one presented and the holder is proven by the KB-JWT.
             nested = (result,) if result.kind == "credential" else result.credentials
+            if result.kind == "credential" and result.verified and not _has_key_binding(result):
+                # A bare credential proves neither a holder nor an answer to our challenge.
+                rec.failed(
+                    "challenge_domain",
+                    subject,
+                    "presentation.unbound",
+                    "a credential without key binding is not a presentation: nothing binds it to "
+                    "this request or to its holder",
+                )
+                presentation_ok = False
             if presentation_ok:
                 holder = result.signer if result.kind == "presentation" else _kb_holder(result)
                 if result.kind == "presentation" and holder is not None:
@@ -1072,6 +1082,12 @@ def _status_message(exc: DidkitError) -> str:
     if isinstance(exc, StatusError):
         return str(exc)
     return f"status could not be confirmed: {exc}"
+
+
+def _has_key_binding(result: VerificationResult) -> bool:
+    details = result.details
+    kb = details.get("kb") if isinstance(details, Mapping) else getattr(details, "key_binding", None)
+    return bool(kb)
 
 
 def _kb_holder(result: VerificationResult) -> str | None:

@@ -282,3 +282,11 @@ def test_policy_option_parser_raises_only_invalid_input(options: list[str]) -> N
     except InvalidInput:
         return
     assert isinstance(p.describe(), dict)
+
+
+async def test_a_bare_credential_is_not_a_presentation(world: World) -> None:
+    report = await world.make_verifier().verify_presentation(
+        world.jwt(), challenge="n-1", domain="https://rp.example"
+    )
+    assert report.verdict == "rejected"
+    assert outcome(report, "challenge_domain") == ("failed", "presentation.unbound")

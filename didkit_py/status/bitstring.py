@@ -1012,11 +1012,21 @@ class StatusListClient:
             del self._cache[url]
         pending = self._inflight.get(url)
         if pending is not None:
-            return await asyncio.shield(pending)
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not pending.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                # The fetch we were sharing was cancelled by *its* caller, not us: fetch ourselves.
+                return await self.get_list(url)
         fut: asyncio.Future[VerifiedStatusList] = asyncio.get_running_loop().create_future()
         self._inflight[url] = fut
         try:
             value = await self._load(url)
+        except asyncio.CancelledError:
+            fut.cancel()
+            raise
         except BaseException as exc:
             fut.set_exception(exc)
             fut.exception()  # mark retrieved: waiters re-raise it, nobody else needs to
@@ -1025,7 +1035,8 @@ class StatusListClient:
             fut.set_result(value)
             return value
         finally:
-            del self._inflight[url]
+            if self._inflight.get(url) is fut:
+                del self._inflight[url]
 
     async def _load(self, url: str) -> VerifiedStatusList:
         fetched = await self._fetch(url)

@@ -313,3 +313,29 @@ async def test_jwt_bodies_are_passed_to_the_verifier() -> None:
     client = StatusListClient(http=http, verify_list_credential=verify_jwt)
     assert (await client.check(_entry(3), now=NOW)).label == "revoked"
     assert seen == [token]
+
+
+async def test_a_cancelled_fetch_does_not_break_the_checks_sharing_it() -> None:
+    import asyncio
+
+    gate = asyncio.Event()
+    body = json.dumps(_list_cred(BitstringStatusList.create())).encode()
+
+    async def slow_verify(secured: Any) -> Mapping[str, Any]:
+        await gate.wait()
+        return await _verify(secured)
+
+    server = Server(body)
+    client = StatusListClient(
+        http=httpx.AsyncClient(transport=httpx.MockTransport(server.handler)),
+        verify_list_credential=slow_verify,
+    )
+    first = asyncio.create_task(client.check(_entry(1), now=NOW))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(client.check(_entry(2), now=NOW))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    await asyncio.sleep(0.01)
+    gate.set()
+    assert (await second).label == "valid"
+    assert first.cancelled()

@@ -366,3 +366,25 @@ async def test_risk_signals_from_ledger_history(world: World) -> None:
     assert ("key_rotated_after_issuance", "high") in {(s.code, s.severity) for s in report.risk_signals}
     # No history for did:key issuers, and an unreadable history is an info signal.
     assert (await verifier.verify_credential(world.jwt())).risk_signals == []
+
+
+async def test_status_message_purpose_is_reported_not_enforced(world: World) -> None:
+    from didkit_py.status import StatusListManager, StatusMessage
+
+    messages = [
+        StatusMessage(0, "valid"),
+        StatusMessage(1, "pending review"),
+        StatusMessage(2, "x"),
+        StatusMessage(3, "y"),
+    ]
+    manager = StatusListManager.create(
+        id=f"{BASE}/status/msg", status_purpose="message", status_size=2, status_message=messages
+    )
+    idx = manager.allocate()
+    manager.set_status(idx, 1)
+    world.publish(manager)
+    token = world.jwt(world.credential(credentialStatus=manager.entry(idx).to_json()))
+    report = await world.make_verifier().verify_credential(token)
+    assert outcome(report, "status") == ("passed", None)
+    assert report.credentials[0].status[0]["message"] == "pending review"
+    assert report.verdict == "accepted"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from vworld import NOW, World, outcome
+from vworld import World, outcome
 
 from didkit_py.credentials import signer_for_key
 from didkit_py.keys import KeyType, generate_key
@@ -269,7 +269,6 @@ async def test_report_validates_against_its_schema(world: World) -> None:
     jsonschema.validate(report.to_json(), report_json_schema())
     assert report.to_json()["report_version"] == "1"
     assert all(c["duration_ms"] >= 0 for c in report.to_json()["checks"])
-    _ = NOW
 
 
 @settings(max_examples=300, deadline=None)

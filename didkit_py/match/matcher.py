@@ -131,28 +131,48 @@ def _inflected(token: str, keyword: str) -> bool:
     return len(keyword) >= 5 and token.startswith(keyword) and len(token) - len(keyword) <= 3
 
 
+def _keyword_index(keywords: Sequence[_Keyword]) -> dict[str, list[int]]:
+    """First keyword token → positions in ``keywords`` (which is sorted longest phrase first)."""
+    index: dict[str, list[int]] = {}
+    for i, kw in enumerate(keywords):
+        index.setdefault(kw.tokens[0], []).append(i)
+    return index
+
+
 def _lexical_intents(
-    purpose_tokens: Sequence[str], keywords: Sequence[_Keyword], n_intents: int
+    purpose_tokens: Sequence[str],
+    keywords: Sequence[_Keyword],
+    n_intents: int,
+    index: Mapping[str, list[int]],
 ) -> list[float]:
+    # candidate (keyword, start) pairs: the first token equals, or is a prefix of, the purpose token
+    found: list[tuple[int, int]] = []
+    for start, tok in enumerate(purpose_tokens):
+        for cut in range(1, len(tok) + 1):
+            for ki in index.get(tok[:cut], ()):
+                kw = keywords[ki]
+                n = len(kw.tokens)
+                span = purpose_tokens[start : start + n]
+                if len(span) < n:
+                    continue
+                ok = all(_inflected(a, b) for a, b in zip(span[:-1], kw.tokens[:-1], strict=True)) and (
+                    span[-1].startswith(kw.tokens[-1]) if kw.prefix else _inflected(span[-1], kw.tokens[-1])
+                )
+                if ok:
+                    found.append((ki, start))
     scores = [0.0] * n_intents
     hits = [0] * n_intents
     used = [False] * len(purpose_tokens)
-    for kw in keywords:
+    for ki, start in sorted(set(found)):
+        kw = keywords[ki]
         n = len(kw.tokens)
-        for start in range(len(purpose_tokens) - n + 1):
-            span = purpose_tokens[start : start + n]
-            ok = all(_inflected(a, b) for a, b in zip(span[:-1], kw.tokens[:-1], strict=True)) and (
-                span[-1].startswith(kw.tokens[-1]) if kw.prefix else _inflected(span[-1], kw.tokens[-1])
-            )
-            if not ok:
-                continue
-            if any(used[start : start + n]):
-                # a longer phrase already explains these words; it may be this intent's own phrase
-                continue
-            for j in range(start, start + n):
-                used[j] = True
-            hits[kw.intent] += 1
-            scores[kw.intent] = max(scores[kw.intent], kw.weight)
+        if any(used[start : start + n]):
+            # a longer phrase already explains these words (it may be this intent's own phrase)
+            continue
+        for j in range(start, start + n):
+            used[j] = True
+        hits[kw.intent] += 1
+        scores[kw.intent] = max(scores[kw.intent], kw.weight)
     # several independent cues for one intent add a little confidence
     return [min(1.0, s + 0.05 * max(0, h - 1)) if s else 0.0 for s, h in zip(scores, hits, strict=True)]
 
@@ -179,6 +199,9 @@ class _CredInfo:
     kinds: frozenset[str]
     text: str
     claims: list[tuple[tuple[str | int | None, ...], Any]] = field(default_factory=list)
+    #: per claim: its normalised string keys (array steps dropped), for role matching
+    claim_keys: list[tuple[str, ...]] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
 
 
 def _kinds_of(cred: HeldCredential) -> frozenset[str]:
@@ -231,30 +254,30 @@ def _resolve_role(info: _CredInfo, role_id: str, age: int | None) -> tuple[str, 
                     best = (n, key)
         return (dotted((*prefix, best[1])),) if best else None
     role = ROLES[role_id]
-    for pattern in role.keys:
-        parts = pattern.split("\\.")
-        for path, value in info.claims:
-            keys = [p for p in path if p is not None]
+    for parts in _ROLE_PATTERNS[role_id]:
+        for (path, value), keys in zip(info.claims, info.claim_keys, strict=True):
             if role.top_level_only and len(path) != 1:
                 continue
-            if len(keys) < len(parts) or any(not isinstance(k, str) for k in keys[-len(parts) :]):
+            # roles address top-level claims, or one level down for two-part patterns (degree.name)
+            if len(path) > len(parts) + (1 if len(parts) > 1 else 0) or len(keys) < len(parts):
                 continue
-            tail = [norm_key(str(k)) for k in keys[-len(parts) :]]
-            if len(path) > len(parts) + 1:
-                continue  # roles address top-level claims or one level down (degree.name)
-            if len(parts) == 1 and len(path) > 1 and role_id not in ("vaccine",):
+            if len(parts) == 1 and len(path) > 1:
                 continue
-            if all(re.fullmatch(pp, t) for pp, t in zip(parts, tail, strict=True)):
-                if value is None or value == "" or value == []:
-                    continue
-                if (
-                    isinstance(value, Mapping)
-                    and "value" in value
-                    and not isinstance(value["value"], Mapping)
-                ):
-                    return (dotted((*prefix, *path, "value")),)
-                return (dotted((*prefix, *path)),)
+            if not all(pp.fullmatch(t) for pp, t in zip(parts, keys[-len(parts) :], strict=True)):
+                continue
+            if value is None or value == "" or value == []:
+                continue
+            if isinstance(value, Mapping) and "value" in value and not isinstance(value["value"], Mapping):
+                return (dotted((*prefix, *path, "value")),)
+            return (dotted((*prefix, *path)),)
     return None
+
+
+#: Role key patterns, compiled once (``parent.child`` patterns split into parts).
+_ROLE_PATTERNS: dict[str, list[tuple[re.Pattern[str], ...]]] = {
+    rid: [tuple(re.compile(p) for p in pattern.split("\\.")) for pattern in role.keys]
+    for rid, role in ROLES.items()
+}
 
 
 def _evidence_claims(info: _CredInfo, ev: Evidence, age: int | None) -> tuple[str, ...] | None:
@@ -292,8 +315,10 @@ class Matcher:
         self.cache = EmbeddingCache(embedder, cache_dir) if embedder is not None else None
         self._pe = PresentationExchange()
         self._keywords = _compile_keywords(INTENTS)
+        self._kw_index = _keyword_index(self._keywords)
         self._intent_vecs: Any = None
         self._intent_owner: list[int] = []
+        self._infos: dict[int, _CredInfo] = {}
 
     @classmethod
     def default(cls, *, cache_dir: Path | None = None, embedder: Embedder | None = None) -> Matcher:
@@ -319,7 +344,7 @@ class Matcher:
         if self.cache is None:
             return
         self._intent_matrix()
-        texts = [text_view(c) for c in credentials]
+        texts = [self._info(c).text for c in credentials]
         if texts:
             self.cache.encode(texts)
 
@@ -436,7 +461,7 @@ class Matcher:
         return self._intent_vecs
 
     def _intent_scores(self, purpose: str, qvec: Any) -> list[float]:
-        lex = _lexical_intents(normalize(purpose).split(), self._keywords, len(INTENTS))
+        lex = _lexical_intents(normalize(purpose).split(), self._keywords, len(INTENTS), self._kw_index)
         if qvec is None:
             return lex
         mat = self._intent_matrix()
@@ -460,7 +485,7 @@ class Matcher:
             if c.is_valid_at(now)
             and (trusted is None or (c.issuer_id is not None and c.issuer_id in trusted))
         ]
-        infos = [_CredInfo(c, _kinds_of(c), text_view(c), list(iter_claims(_subject(c)))) for c in eligible]
+        infos = [self._info(c) for c in eligible]
         qvec = self.embedder.encode([purpose])[0] if self.embedder is not None else None
         sims = self._similarities(purpose, qvec, infos)
         iscores = self._intent_scores(purpose, qvec)
@@ -495,6 +520,20 @@ class Matcher:
                     best[cid] = (score, rec)
         return self._finish(list(best.values()))
 
+    def _info(self, cred: HeldCredential) -> _CredInfo:
+        """Per-credential analysis (kinds, text view, claims), computed once per credential object."""
+        hit = self._infos.get(id(cred))
+        if hit is not None and hit.cred is cred:
+            return hit
+        if len(self._infos) > 50_000:
+            self._infos.clear()
+        claims = list(iter_claims(_subject(cred)))
+        keys = [tuple(norm_key(k) for k in path if isinstance(k, str)) for path, _ in claims]
+        text = text_view(cred)
+        info = _CredInfo(cred, _kinds_of(cred), text, claims, keys, normalize(text).split() or ["_"])
+        self._infos[id(cred)] = info
+        return info
+
     def _similarities(self, purpose: str, qvec: Any, infos: Sequence[_CredInfo]) -> list[float]:
         if not infos:
             return []
@@ -503,7 +542,7 @@ class Matcher:
             return [float(x) for x in (mat @ qvec).tolist()]
         from rank_bm25 import BM25Okapi
 
-        corpus = [normalize(i.text).split() or ["_"] for i in infos]
+        corpus = [i.tokens for i in infos]
         bm = BM25Okapi(corpus)
         raw = bm.get_scores(normalize(purpose).split())
         hi = float(np.max(raw)) if len(raw) else 0.0
@@ -519,7 +558,7 @@ class Matcher:
         for info, sim in zip(infos, sims, strict=True):
             if self.embedder is None:
                 # BM25 scores are not comparable across queries: ask for real word overlap instead.
-                have = set(normalize(info.text).split())
+                have = set(info.tokens)
                 hit = sum(1 for t in content if any(_inflected(h, t) or _inflected(t, h) for h in have))
                 if hit < 2 or hit < 0.5 * len(content):
                     continue

@@ -247,3 +247,19 @@ def test_recommend_top_k(sample: Dataset, lexical: Matcher) -> None:
     pe09 = next(r for r in sample.requests if r["id"] == "pe-09")
     assert len(lexical.recommend(pe09["request"], sample.credentials, now=sample.now)[1]) == 3
     assert lexical.recommend({"purpose": "x"}, [], now=datetime.now(UTC))[1] == []
+
+
+@pytest.mark.slow
+def test_torch_backend_equals_sentence_transformers(minilm: MiniLMEmbedder) -> None:
+    pytest.importorskip("sentence_transformers")
+    ref = MiniLMEmbedder(backend="sentence-transformers")
+    texts = ["I want to rent a car", "Führerschein vorzeigen", "word " * 400, "", "Prouver que je suis majeur"]
+    assert minilm.backend == "torch"
+    assert float(np.abs(minilm.encode(texts) - ref.encode(texts)).max()) < 1e-5
+
+
+def test_unknown_backend() -> None:
+    from didkit_py.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError):
+        MiniLMEmbedder(backend="onnx")

@@ -388,3 +388,23 @@ async def test_status_message_purpose_is_reported_not_enforced(world: World) -> 
     assert outcome(report, "status") == ("passed", None)
     assert report.credentials[0].status[0]["message"] == "pending review"
     assert report.verdict == "accepted"
+
+
+async def test_status_decompression_bomb_fails(world: World) -> None:
+    import gzip
+
+    from didkit_py._encoding import multibase_encode
+    from didkit_py.credentials import issue
+
+    idx = world.status.allocate()
+    doc = world.status.credential(issuer=world.issuer.did, valid_from=NOW - timedelta(days=1))
+    doc["credentialSubject"]["encodedList"] = multibase_encode(
+        gzip.compress(bytes(32 * 1024 * 1024)), "base64url"
+    )
+    world.web.put(world.status.id, issue(doc, signer=world.issuer, now=NOW - timedelta(hours=1)))  # type: ignore[arg-type]
+    token = world.jwt(
+        world.credential(credentialStatus=_status_entry(world, world.status, idx, "revocation"))
+    )
+    report = await world.make_verifier().verify_credential(token)
+    assert outcome(report, "status") == ("failed", "status.limit")
+    assert report.verdict == "rejected"

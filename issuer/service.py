@@ -1,0 +1,1040 @@
+"""The issuer's domain logic: tenants, API keys, DIDs, templates, issuance, status and audit.
+
+HTTP and CLI front-ends call :class:`IssuerService`; it owns no global state (engine, KEK,
+clock and randomness come in through the constructor). Every write that matters runs in one
+database transaction together with its audit event, so a crash never leaves a credential
+without its audit record or its status entry.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import quote
+
+import jsonschema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from didkit_py.credentials import FormatRegistry, Signer, default_registry, envelope
+from didkit_py.credentials import issue as issue_credential
+from didkit_py.errors import DidkitError, InvalidInput, NotFound, UnsupportedError
+from didkit_py.keys import KeyPair, KeyType, generate_key, multikey_encode
+from didkit_py.status import BitstringStatusList, BitstringStatusListEntry, build_status_list_credential
+from didkit_py.status.bitstring import random_below
+
+from .db import (
+    ApiKey,
+    AuditEvent,
+    IssuedCredential,
+    IssuerDid,
+    IssuerKey,
+    StatusEntry,
+    StatusList,
+    Template,
+    Tenant,
+)
+from .secrets_ import ApiKeyHasher, KeyWrapper, new_api_key, parse_api_key, sha256_hex
+
+__all__ = [
+    "FORMAT_KEY_TYPES",
+    "SCOPES",
+    "AuthError",
+    "Conflict",
+    "IssuerService",
+    "Principal",
+    "TemplateIn",
+    "canonical_json",
+]
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("issue", "revoke", "admin")
+GENESIS = "0" * 64
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+#: Which key type signs each securing format (the first one a DID has wins).
+FORMAT_KEY_TYPES: dict[str, tuple[KeyType, ...]] = {
+    "vc+jwt": (KeyType.ED25519, KeyType.P256),
+    "dc+sd-jwt": (KeyType.ED25519, KeyType.P256),
+    "eddsa-rdfc-2022": (KeyType.ED25519,),
+    "ecdsa-rdfc-2019": (KeyType.P256,),
+    "bbs-2023": (KeyType.BLS12381G2,),
+}
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
+DID_V1 = "https://www.w3.org/ns/did/v1"
+
+
+class AuthError(DidkitError, PermissionError):
+    """401 (``auth.unauthorized``) or 403 (``auth.forbidden``); messages never say why in detail."""
+
+
+class Conflict(InvalidInput):
+    """An idempotency key reused with a different request (409)."""
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant_id: str
+    tenant_slug: str
+    key_id: str
+    scopes: frozenset[str]
+
+
+class TemplateIn(BaseModel):
+    """A credential template: what the issuer fills in so callers send only the subject."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+    format: Literal["vc+jwt", "dc+sd-jwt", "eddsa-rdfc-2022", "ecdsa-rdfc-2019", "bbs-2023"]
+    did_id: str | None = None
+    types: list[str] = Field(default_factory=list, max_length=16)
+    contexts: list[str] = Field(default_factory=list, max_length=16)
+    subject_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object"})
+    validity_seconds: int | None = Field(default=None, ge=60, le=100 * 365 * 86400)
+    status_purposes: list[Literal["revocation", "suspension"]] = Field(
+        default_factory=lambda: list[Literal["revocation", "suspension"]](["revocation"]), max_length=2
+    )
+    mandatory_pointers: list[str] = Field(default_factory=list, max_length=64)
+    disclosable: list[str] = Field(default_factory=list, max_length=64)
+    vct: str | None = None
+
+    @field_validator("subject_schema")
+    @classmethod
+    def _schema_ok(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            jsonschema.Draft202012Validator.check_schema(value)
+        except jsonschema.SchemaError as exc:
+            raise ValueError(f"not a valid JSON Schema: {exc.message}") from None
+        return value
+
+    @field_validator("mandatory_pointers", "disclosable")
+    @classmethod
+    def _pointers_ok(cls, value: list[str]) -> list[str]:
+        for p in value:
+            if not p.startswith("/"):
+                raise ValueError("JSON pointers start with '/'")
+        return value
+
+
+def _pydantic_to_invalid(exc: ValidationError, base: str = "") -> InvalidInput:
+    err = exc.errors()[0]
+    at = base + "".join(f"/{p}" for p in err["loc"])
+    return InvalidInput(str(err["msg"]), code="request.invalid", at=at or "/")
+
+
+class IssuerService:
+    """All issuer operations over one database; safe to share between threads and workers."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        wrapper: KeyWrapper,
+        hasher: ApiKeyHasher,
+        base_url: str,
+        status_list_length: int = 131_072,
+        formats: FormatRegistry | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.sessions = sessions
+        self._wrapper = wrapper
+        self._hasher = hasher
+        self.base_url = base_url.rstrip("/")
+        self.status_list_length = status_list_length
+        self.formats = formats or default_registry()
+        self.clock = clock
+
+    # ---------------------------------------------------------------------------- tenants / keys
+
+    def create_tenant(self, slug: str, name: str | None = None) -> Tenant:
+        if not SLUG_RE.match(slug):
+            raise InvalidInput(
+                "tenant slug: 2-63 lowercase letters, digits and '-'", code="tenant.slug", at="/slug"
+            )
+        with self.sessions.begin() as s:
+            if s.scalar(select(Tenant).where(Tenant.slug == slug)) is not None:
+                raise Conflict(f"tenant {slug!r} exists", code="tenant.exists", at="/slug")
+            t = Tenant(
+                id=str(uuid.uuid4()),
+                slug=slug,
+                name=name or slug,
+                created_at=self.clock(),
+                audit_seq=0,
+                audit_head=GENESIS,
+            )
+            s.add(t)
+            s.flush()
+            self._audit(s, t.id, "admin", "tenant.create", details={"slug": slug})
+        return t
+
+    def tenants(self) -> list[Tenant]:
+        with self.sessions() as s:
+            return list(s.scalars(select(Tenant).order_by(Tenant.slug)))
+
+    def tenant_by_slug(self, s: Session, slug: str) -> Tenant:
+        t = s.scalar(select(Tenant).where(Tenant.slug == slug))
+        if t is None:
+            raise NotFound("no such tenant", code="tenant.notFound")
+        return t
+
+    def create_api_key(
+        self,
+        tenant_slug: str,
+        *,
+        name: str,
+        scopes: Iterable[str],
+        expires_at: datetime | None = None,
+        actor: str = "admin",
+    ) -> tuple[ApiKey, str]:
+        """A new key and its token; the token exists only in this return value."""
+        scope_set = sorted(set(scopes))
+        if not scope_set or any(sc not in SCOPES for sc in scope_set):
+            raise InvalidInput(
+                f"scopes must be among {', '.join(SCOPES)}", code="apikey.scopes", at="/scopes"
+            )
+        key_id, token = new_api_key()
+        with self.sessions.begin() as s:
+            t = self.tenant_by_slug(s, tenant_slug)
+            row = ApiKey(
+                id=key_id,
+                tenant_id=t.id,
+                name=name[:200],
+                hash=self._hasher.hash(token),
+                scopes=",".join(scope_set),
+                created_at=self.clock(),
+                expires_at=expires_at,
+                revoked_at=None,
+            )
+            s.add(row)
+            self._audit(s, t.id, actor, "apikey.create", details={"key_id": key_id, "scopes": scope_set})
+        return row, token
+
+    def api_keys(self, tenant_slug: str) -> list[ApiKey]:
+        with self.sessions() as s:
+            t = self.tenant_by_slug(s, tenant_slug)
+            return list(s.scalars(select(ApiKey).where(ApiKey.tenant_id == t.id).order_by(ApiKey.created_at)))
+
+    def revoke_api_key(self, key_id: str, *, tenant_id: str | None = None, actor: str = "admin") -> None:
+        with self.sessions.begin() as s:
+            row = s.get(ApiKey, key_id)
+            if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
+                raise NotFound("no such API key", code="apikey.notFound")
+            if row.revoked_at is None:
+                row.revoked_at = self.clock()
+                self._audit(s, row.tenant_id, actor, "apikey.revoke", details={"key_id": key_id})
+
+    def authenticate(self, token: str | None, scope: str) -> Principal:
+        """The caller behind a bearer token; 401 for anything wrong with it, 403 for scope."""
+        unauthorized = AuthError("invalid or missing API key", code="auth.unauthorized")
+        key_id = parse_api_key(token) if token else None
+        if key_id is None or token is None:
+            raise unauthorized
+        with self.sessions() as s:
+            row = s.get(ApiKey, key_id)
+            if row is None:
+                raise unauthorized
+            if not self._hasher.verify(row.hash, token, key_id):
+                raise unauthorized
+            now = self.clock()
+            if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+                raise unauthorized
+            tenant = s.get(Tenant, row.tenant_id)
+            assert tenant is not None
+            scopes = frozenset(row.scopes.split(","))
+        if scope != "read" and scope not in scopes and "admin" not in scopes:
+            raise AuthError("this API key may not do that", code="auth.forbidden")
+        return Principal(tenant.id, tenant.slug, key_id, scopes)
+
+    # ---------------------------------------------------------------------------- DIDs and keys
+
+    def did_web(self, tenant_slug: str) -> str:
+        """``did:web`` of a tenant: the service host (port %3A-encoded) and the tenant path."""
+        rest = self.base_url.split("://", 1)[1]
+        host, _, path = rest.partition("/")
+        parts = [quote(host, safe="")] + [p for p in path.split("/") if p] + [tenant_slug]
+        return "did:web:" + ":".join(parts)
+
+    def create_did(
+        self, principal: Principal, method: str, key_types: Sequence[str], *, actor: str | None = None
+    ) -> IssuerDid:
+        try:
+            kts = [KeyType(k) for k in key_types]
+        except ValueError:
+            raise InvalidInput("unknown key type", code="did.keyType", at="/key_types") from None
+        if not kts or len(kts) > 4:
+            raise InvalidInput("give one to four key types", code="did.keyType", at="/key_types")
+        if any(k not in (KeyType.ED25519, KeyType.P256, KeyType.BLS12381G2) for k in kts):
+            raise InvalidInput(
+                "issuer keys are Ed25519, P-256 or Bls12381G2", code="did.keyType", at="/key_types"
+            )
+        now = self.clock()
+        with self.sessions.begin() as s:
+            if method == "key":
+                if len(kts) != 1:
+                    raise InvalidInput("did:key has exactly one key", code="did.keyType", at="/key_types")
+                from didkit_py.did import did_key_from_public
+
+                kp = _generate(kts[0])
+                did = did_key_from_public(kp.key_type, kp.public_key)
+                row = IssuerDid(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, did=did, method="key")
+                row.created_at = now
+                s.add(row)
+                s.flush()
+                self._add_key(s, row, kp, f"{did}#{did.removeprefix('did:key:')}")
+            elif method == "web":
+                did = self.did_web(principal.tenant_slug)
+                if s.scalar(select(IssuerDid).where(IssuerDid.did == did)) is not None:
+                    raise Conflict("this tenant already has its did:web; rotate its keys", code="did.exists")
+                row = IssuerDid(
+                    id=str(uuid.uuid4()), tenant_id=principal.tenant_id, did=did, method="web", created_at=now
+                )
+                s.add(row)
+                s.flush()
+                for i, kt in enumerate(kts, start=1):
+                    self._add_key(s, row, _generate(kt), f"{did}#key-{i}")
+            else:
+                raise UnsupportedError(f"DID method {method!r} is not provisioned here", code="did.method")
+            self._audit(
+                s,
+                principal.tenant_id,
+                actor or principal.key_id,
+                "did.create",
+                details={"did": row.did, "keys": [k.value for k in kts]},
+            )
+        return row
+
+    def _add_key(self, s: Session, did: IssuerDid, kp: KeyPair, vm: str) -> IssuerKey:
+        kid = str(uuid.uuid4())
+        assert kp.secret_key is not None
+        key = IssuerKey(
+            id=kid,
+            tenant_id=did.tenant_id,
+            did_id=did.id,
+            verification_method=vm,
+            key_type=kp.key_type.value,
+            public_key=kp.public_key,
+            secret_enc=self._wrapper.wrap(kp.secret_key, aad=kid),
+            created_at=self.clock(),
+            revoked_at=None,
+        )
+        s.add(key)
+        return key
+
+    def rotate_key(self, principal: Principal, did_id: str, key_type: str) -> IssuerKey:
+        """did:web only: a new key of ``key_type`` replaces the current one in the document."""
+        try:
+            kt = KeyType(key_type)
+        except ValueError:
+            raise InvalidInput("unknown key type", code="did.keyType", at="/key_type") from None
+        with self.sessions.begin() as s:
+            did = self._own(s, IssuerDid, did_id, principal)
+            if did.method != "web":
+                raise UnsupportedError("only did:web keys rotate here", code="did.rotate")
+            keys = list(s.scalars(select(IssuerKey).where(IssuerKey.did_id == did.id)))
+            n = len(keys) + 1
+            now = self.clock()
+            for k in keys:
+                if k.key_type == kt.value and k.revoked_at is None:
+                    k.revoked_at = now
+            new = self._add_key(s, did, _generate(kt), f"{did.did}#key-{n}")
+            self._audit(
+                s,
+                principal.tenant_id,
+                principal.key_id,
+                "did.rotate",
+                details={"did": did.did, "verification_method": new.verification_method},
+            )
+        return new
+
+    def dids(self, principal: Principal) -> list[dict[str, Any]]:
+        with self.sessions() as s:
+            rows = s.scalars(
+                select(IssuerDid)
+                .where(IssuerDid.tenant_id == principal.tenant_id)
+                .order_by(IssuerDid.created_at)
+            )
+            return [self._did_json(s, d) for d in rows]
+
+    def did(self, principal: Principal, did_id: str) -> dict[str, Any]:
+        with self.sessions() as s:
+            return self._did_json(s, self._own(s, IssuerDid, did_id, principal))
+
+    def _did_json(self, s: Session, d: IssuerDid) -> dict[str, Any]:
+        keys = s.scalars(select(IssuerKey).where(IssuerKey.did_id == d.id, IssuerKey.revoked_at.is_(None)))
+        return {
+            "id": d.id,
+            "did": d.did,
+            "method": d.method,
+            "created": _iso(d.created_at),
+            "keys": [{"id": k.verification_method, "type": k.key_type} for k in keys],
+        }
+
+    def did_web_document(self, tenant_slug: str) -> dict[str, Any]:
+        """The tenant's did:web DID document (current keys as Multikey)."""
+        with self.sessions() as s:
+            t = self.tenant_by_slug(s, tenant_slug)
+            did = self.did_web(t.slug)
+            row = s.scalar(select(IssuerDid).where(IssuerDid.tenant_id == t.id, IssuerDid.did == did))
+            if row is None:
+                raise NotFound("this tenant has no did:web", code="did.notFound")
+            keys = list(
+                s.scalars(
+                    select(IssuerKey)
+                    .where(IssuerKey.did_id == row.id, IssuerKey.revoked_at.is_(None))
+                    .order_by(IssuerKey.created_at)
+                )
+            )
+        vms = [
+            {
+                "id": k.verification_method,
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": multikey_encode(KeyType(k.key_type), k.public_key),
+            }
+            for k in keys
+        ]
+        ids = [vm["id"] for vm in vms]
+        return {
+            "@context": [DID_V1, MULTIKEY_V1],
+            "id": did,
+            "verificationMethod": vms,
+            "assertionMethod": ids,
+            "authentication": ids,
+        }
+
+    def _signer(self, s: Session, did_id: str, fmt: str) -> Signer:
+        wanted = FORMAT_KEY_TYPES.get(fmt)
+        if wanted is None:
+            raise UnsupportedError(f"unknown format {fmt!r}", code="format.unknown", at="/options/format")
+        keys = list(
+            s.scalars(
+                select(IssuerKey)
+                .where(IssuerKey.did_id == did_id, IssuerKey.revoked_at.is_(None))
+                .order_by(IssuerKey.created_at.desc())
+            )
+        )
+        for kt in wanted:
+            for k in keys:
+                if k.key_type == kt.value:
+                    secret = self._wrapper.unwrap(k.secret_enc, aad=k.id)
+                    return Signer(KeyPair(kt, k.public_key, secret), k.verification_method)
+        raise InvalidInput(
+            f"the issuer DID has no {' or '.join(w.value for w in wanted)} key for {fmt}", code="did.noKey"
+        )
+
+    def _default_did(self, s: Session, tenant_id: str, fmt: str) -> IssuerDid:
+        wanted = {k.value for k in FORMAT_KEY_TYPES.get(fmt, ())}
+        rows = s.execute(
+            select(IssuerDid, IssuerKey.key_type)
+            .join(IssuerKey, IssuerKey.did_id == IssuerDid.id)
+            .where(IssuerDid.tenant_id == tenant_id, IssuerKey.revoked_at.is_(None))
+            .order_by(IssuerDid.created_at)
+        ).all()
+        for did, kt in rows:
+            if kt in wanted:
+                return did
+        raise InvalidInput(f"no issuer DID of this tenant can sign {fmt}; create one first", code="did.noKey")
+
+    def _own(self, s: Session, model: Any, ident: str, principal: Principal) -> Any:
+        """A row of ``principal``'s tenant, or 404 (another tenant's row is indistinguishable)."""
+        row = s.get(model, ident) if isinstance(ident, str) and len(ident) <= 64 else None
+        if row is None or row.tenant_id != principal.tenant_id:
+            raise NotFound("not found", code="notFound")
+        return row
+
+    # ---------------------------------------------------------------------------- templates
+
+    def create_template(self, principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            tpl = TemplateIn.model_validate(body)
+        except ValidationError as exc:
+            raise _pydantic_to_invalid(exc) from None
+        with self.sessions.begin() as s:
+            if tpl.did_id is not None:
+                did = self._own(s, IssuerDid, tpl.did_id, principal)
+            else:
+                did = self._default_did(s, principal.tenant_id, tpl.format)
+            self._signer(s, did.id, tpl.format)  # the DID must hold a key for the format
+            if s.scalar(
+                select(Template).where(Template.tenant_id == principal.tenant_id, Template.name == tpl.name)
+            ):
+                raise Conflict(f"template {tpl.name!r} exists", code="template.exists", at="/name")
+            row = Template(
+                id=str(uuid.uuid4()),
+                tenant_id=principal.tenant_id,
+                name=tpl.name,
+                did_id=did.id,
+                format=tpl.format,
+                body=tpl.model_dump(mode="json", exclude={"did_id"}),
+                created_at=self.clock(),
+            )
+            s.add(row)
+            self._audit(s, principal.tenant_id, principal.key_id, "template.create", template_id=row.id)
+        return self._template_json(row)
+
+    def _template_json(self, t: Template) -> dict[str, Any]:
+        return {"id": t.id, "did_id": t.did_id, "created": _iso(t.created_at), **t.body}
+
+    def templates(self, principal: Principal) -> list[dict[str, Any]]:
+        with self.sessions() as s:
+            rows = s.scalars(
+                select(Template).where(Template.tenant_id == principal.tenant_id).order_by(Template.name)
+            )
+            return [self._template_json(t) for t in rows]
+
+    def template(self, principal: Principal, ident: str) -> dict[str, Any]:
+        with self.sessions() as s:
+            return self._template_json(self._find_template(s, principal.tenant_id, ident))
+
+    def _find_template(self, s: Session, tenant_id: str, ident: str) -> Template:
+        row = s.scalar(
+            select(Template).where(
+                Template.tenant_id == tenant_id, (Template.id == ident) | (Template.name == ident)
+            )
+        )
+        if row is None:
+            raise NotFound("no such template", code="template.notFound", at="/options/template")
+        return row
+
+    # ---------------------------------------------------------------------------- issuance
+
+    def issue(
+        self,
+        principal: Principal,
+        credential: Any,
+        options: Any = None,
+        *,
+        idempotency_key: str | None = None,
+        actor: str | None = None,
+        holder_key: Mapping[str, Any] | None = None,
+        via: str = "vc-api",
+    ) -> tuple[Any, bool, str]:
+        """Issue one credential; returns ``(secured, replayed, format)``.
+
+        ``replayed`` is true when ``idempotency_key`` matched an earlier request: the stored
+        credential is returned and nothing new is issued.
+        """
+        if not isinstance(credential, dict):
+            raise InvalidInput("credential must be a JSON object", code="request.invalid", at="/credential")
+        options = {} if options is None else options
+        if not isinstance(options, dict):
+            raise InvalidInput("options must be a JSON object", code="request.invalid", at="/options")
+        if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
+            raise InvalidInput("Idempotency-Key: 1 to 200 characters", code="idempotency.key")
+        request_digest = sha256_hex(canonical_json({"credential": credential, "options": options}))
+        if idempotency_key is not None:
+            prior = self._by_idempotency_key(principal.tenant_id, idempotency_key, request_digest)
+            if prior is not None:
+                return prior[0], True, prior[1]
+        try:
+            out, fmt = self._issue_new(
+                principal, credential, options, idempotency_key, request_digest, actor, holder_key, via
+            )
+            return out, False, fmt
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            # A concurrent request with the same key won the race: return its credential.
+            prior = self._by_idempotency_key(principal.tenant_id, idempotency_key, request_digest)
+            if prior is None:
+                raise
+            return prior[0], True, prior[1]
+
+    def _by_idempotency_key(self, tenant_id: str, key: str, request_digest: str) -> tuple[Any, str] | None:
+        with self.sessions() as s:
+            row = s.scalar(
+                select(IssuedCredential).where(
+                    IssuedCredential.tenant_id == tenant_id, IssuedCredential.idempotency_key == key
+                )
+            )
+            if row is None:
+                return None
+            if not (row.request_digest and _eq(row.request_digest, request_digest)):
+                raise Conflict(
+                    "this Idempotency-Key was used for a different request", code="idempotency.mismatch"
+                )
+            return json.loads(row.credential), row.format
+
+    def _issue_new(
+        self,
+        principal: Principal,
+        credential: dict[str, Any],
+        options: dict[str, Any],
+        idempotency_key: str | None,
+        request_digest: str,
+        actor: str | None,
+        holder_key: Mapping[str, Any] | None,
+        via: str,
+    ) -> tuple[Any, str]:
+        now = self.clock()
+        cred_id = str(uuid.uuid4())
+        doc = json.loads(json.dumps(credential))  # a private deep copy
+        with self.sessions.begin() as s:
+            template: Template | None = None
+            if options.get("template") is not None:
+                if not isinstance(options["template"], str):
+                    raise InvalidInput(
+                        "template must be a string", code="request.invalid", at="/options/template"
+                    )
+                template = self._find_template(s, principal.tenant_id, options["template"])
+            body: dict[str, Any] = template.body if template else {}
+            fmt = template.format if template else options.get("format", "eddsa-rdfc-2022")
+            if not isinstance(fmt, str) or fmt not in FORMAT_KEY_TYPES:
+                raise InvalidInput(
+                    f"format must be one of {', '.join(FORMAT_KEY_TYPES)}",
+                    code="format.unknown",
+                    at="/options/format",
+                )
+            did = (
+                s.get(IssuerDid, template.did_id)
+                if template
+                else self._default_did(s, principal.tenant_id, fmt)
+            )
+            assert did is not None
+            signer = self._signer(s, did.id, fmt)
+
+            # Fill in what the template fixes.
+            contexts = doc.get("@context") or [VC_V2]
+            if not isinstance(contexts, list):
+                contexts = [contexts]
+            for c in body.get("contexts", []):
+                if c not in contexts:
+                    contexts.append(c)
+            doc["@context"] = contexts
+            types = doc.get("type") or ["VerifiableCredential"]
+            if not isinstance(types, list):
+                types = [types]
+            for t in body.get("types", []):
+                if t not in types:
+                    types.append(t)
+            doc["type"] = types
+            issuer = doc.get("issuer")
+            if isinstance(issuer, dict):
+                doc["issuer"] = {**issuer, "id": did.did}
+            elif issuer is None or issuer == did.did:
+                doc["issuer"] = did.did
+            else:
+                raise InvalidInput(
+                    "issuer must be this tenant's issuer DID (or left out)",
+                    code="issuer.mismatch",
+                    at="/credential/issuer",
+                )
+            if "id" not in doc:
+                doc["id"] = f"urn:uuid:{cred_id}"
+            if template is not None:
+                doc.setdefault("validFrom", _iso(now))
+                if body.get("validity_seconds"):
+                    doc.setdefault("validUntil", _iso(now + timedelta(seconds=body["validity_seconds"])))
+                subject = doc.get("credentialSubject")
+                validator = jsonschema.Draft202012Validator(body.get("subject_schema") or {})
+                errors = sorted(validator.iter_errors(subject), key=lambda e: list(e.absolute_path))
+                if errors:
+                    err = errors[0]
+                    at = "/credential/credentialSubject" + "".join(f"/{p}" for p in err.absolute_path)
+                    raise InvalidInput(err.message[:300], code="schema.invalid", at=at)
+
+            # Status entries (Bitstring Status List, random indexes). SD-JWT VC carries no
+            # credentialStatus: its Token Status List is not wired here yet.
+            purposes = (
+                body.get("status_purposes", ["revocation"])
+                if template
+                else options.get("statusPurposes", ["revocation"])
+            )
+            if fmt != "dc+sd-jwt" and VC_V2 in contexts and purposes:
+                entries = []
+                for purpose in purposes:
+                    if purpose not in ("revocation", "suspension"):
+                        raise InvalidInput(
+                            "unknown status purpose", code="status.purpose", at="/options/statusPurposes"
+                        )
+                    lst, idx = self._allocate(s, principal.tenant_id, did.id, purpose, cred_id)
+                    url = self.status_list_url(principal.tenant_slug, lst.id)
+                    entries.append(
+                        BitstringStatusListEntry(
+                            status_list_credential=url,
+                            status_list_index=idx,
+                            status_purpose=purpose,
+                            id=f"{url}#{idx}",
+                        ).to_json()
+                    )
+                doc["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+
+            extra: dict[str, Any] = {}
+            if fmt == "bbs-2023":
+                pointers = list(body.get("mandatory_pointers", []))
+                opt_pointers = options.get("mandatoryPointers", [])
+                if not isinstance(opt_pointers, list) or not all(isinstance(p, str) for p in opt_pointers):
+                    raise InvalidInput(
+                        "mandatoryPointers must be a list of JSON pointers",
+                        code="request.invalid",
+                        at="/options/mandatoryPointers",
+                    )
+                pointers += [p for p in opt_pointers if p not in pointers]
+                extra["mandatory_pointers"] = pointers
+            elif options.get("mandatoryPointers"):
+                raise InvalidInput(
+                    "mandatoryPointers apply to bbs-2023 only",
+                    code="request.invalid",
+                    at="/options/mandatoryPointers",
+                )
+            if fmt == "dc+sd-jwt":
+                extra["disclosable"] = list(body.get("disclosable", []))
+                if body.get("vct"):
+                    extra["vct"] = body["vct"]
+                if holder_key is not None:
+                    extra["holder_key"] = dict(holder_key)
+            secured = issue_credential(
+                doc, signer=signer, now=now, format=fmt, extra=extra, registry=self.formats
+            )
+            if isinstance(secured, str) and fmt == "vc+jwt" and via == "vc-api":
+                fmt_obj = self.formats.get(fmt)
+                out: Any = envelope(fmt_obj.media_types[0], secured)
+            else:
+                out = secured
+            serialized = json.dumps(out, separators=(",", ":"))
+            digest = sha256_hex(secured if isinstance(secured, str) else canonical_json(secured))
+            s.add(
+                IssuedCredential(
+                    id=cred_id,
+                    tenant_id=principal.tenant_id,
+                    template_id=template.id if template else None,
+                    format=fmt,
+                    uri=str(doc["id"])[:1000],
+                    digest=digest,
+                    idempotency_key=idempotency_key,
+                    request_digest=request_digest,
+                    credential=serialized,
+                    created_at=now,
+                )
+            )
+            s.flush()
+            self._audit(
+                s,
+                principal.tenant_id,
+                actor or principal.key_id,
+                "credential.issue",
+                template_id=template.id if template else None,
+                credential_id=cred_id,
+                digest=digest,
+                details={"format": fmt, "via": via},
+            )
+        log.info(
+            "credential issued",
+            extra={"tenant": principal.tenant_slug, "credential_id": cred_id, "format": fmt},
+        )
+        return out, fmt
+
+    # ---------------------------------------------------------------------------- status
+
+    def status_list_url(self, tenant_slug: str, list_id: str) -> str:
+        return f"{self.base_url}/{tenant_slug}/status/{list_id}"
+
+    def _allocate(
+        self, s: Session, tenant_id: str, did_id: str, purpose: str, cred_id: str
+    ) -> tuple[StatusList, int]:
+        """A uniformly random free index (herd privacy, Bitstring Status List §6.1).
+
+        Lock-free across workers: a random index is inserted under the (list, index) primary
+        key; a collision retries with a fresh index, and a list that keeps colliding is marked
+        full and a new one started.
+        """
+        for _ in range(3):
+            lst = s.scalar(
+                select(StatusList)
+                .where(
+                    StatusList.tenant_id == tenant_id,
+                    StatusList.did_id == did_id,
+                    StatusList.purpose == purpose,
+                    StatusList.full.is_(False),
+                )
+                .order_by(StatusList.created_at)
+                .limit(1)
+            )
+            if lst is None:
+                now = self.clock()
+                lst = StatusList(
+                    id=str(uuid.uuid4()),
+                    tenant_id=tenant_id,
+                    did_id=did_id,
+                    purpose=purpose,
+                    length=self.status_list_length,
+                    full=False,
+                    version=0,
+                    signed_version=-1,
+                    signed=None,
+                    updated_at=now,
+                    created_at=now,
+                )
+                s.add(lst)
+                s.flush()
+            for _attempt in range(16):
+                idx = random_below(lst.length)
+                if s.get(StatusEntry, (lst.id, idx)) is not None:
+                    continue
+                try:
+                    with s.begin_nested():
+                        s.add(StatusEntry(list_id=lst.id, idx=idx, credential_id=cred_id, value=0))
+                except IntegrityError:
+                    continue
+                return lst, idx
+            lst.full = True
+            s.flush()
+        raise InvalidInput("could not allocate a status index", code="status.list_full")
+
+    def update_status(self, principal: Principal, body: Any) -> dict[str, Any]:
+        """VC-API ``POST /credentials/status``: revoke, suspend or reinstate one credential."""
+        if not isinstance(body, dict):
+            raise InvalidInput("body must be a JSON object", code="request.invalid", at="/")
+        ref = body.get("credentialId")
+        if not isinstance(ref, str) or not ref or len(ref) > 1000:
+            raise InvalidInput("credentialId is required", code="request.invalid", at="/credentialId")
+        items = body.get("credentialStatus")
+        if not isinstance(items, list) or not items:
+            raise InvalidInput(
+                "credentialStatus: a list of {type, status}", code="request.invalid", at="/credentialStatus"
+            )
+        changes: list[tuple[str, int]] = []
+        for i, item in enumerate(items):
+            status = item.get("status") if isinstance(item, dict) else None
+            mapping = {
+                "revoked": ("revocation", 1),
+                "suspended": ("suspension", 1),
+                "active": ("suspension", 0),
+                "reinstated": ("suspension", 0),
+            }
+            if status not in mapping:
+                raise InvalidInput(
+                    "status must be revoked, suspended or active",
+                    code="status.value",
+                    at=f"/credentialStatus/{i}/status",
+                )
+            changes.append(mapping[status])
+        with self.sessions.begin() as s:
+            cred = s.scalar(
+                select(IssuedCredential).where(
+                    IssuedCredential.tenant_id == principal.tenant_id,
+                    (IssuedCredential.uri == ref) | (IssuedCredential.id == ref.removeprefix("urn:uuid:")),
+                )
+            )
+            if cred is None:
+                raise NotFound("no such credential", code="credential.notFound", at="/credentialId")
+            entries = s.execute(
+                select(StatusEntry, StatusList)
+                .join(StatusList, StatusList.id == StatusEntry.list_id)
+                .where(StatusEntry.credential_id == cred.id)
+            ).all()
+            result: dict[str, int] = {}
+            for purpose, value in changes:
+                match = [(e, lst) for e, lst in entries if lst.purpose == purpose]
+                if not match:
+                    raise InvalidInput(
+                        f"this credential has no {purpose} status",
+                        code="status.purpose",
+                        at="/credentialStatus",
+                    )
+                for entry, lst in match:
+                    if purpose == "revocation" and entry.value == 1 and value == 0:
+                        raise InvalidInput("a revocation cannot be undone", code="status.final")
+                    if entry.value != value:
+                        entry.value = value
+                        # Serialise writers of one list on its row; readers re-sign lazily.
+                        s.execute(
+                            update(StatusList)
+                            .where(StatusList.id == lst.id)
+                            .values(version=StatusList.version + 1, updated_at=self.clock())
+                        )
+                    result[purpose] = value
+            self._audit(
+                s,
+                principal.tenant_id,
+                principal.key_id,
+                "credential.status",
+                template_id=cred.template_id,
+                credential_id=cred.id,
+                digest=cred.digest,
+                details={k: v for k, v in result.items()},
+            )
+        return {"credentialId": ref, "status": result}
+
+    def status_list_credential(self, tenant_slug: str, list_id: str) -> tuple[dict[str, Any], datetime]:
+        """The signed status list credential; re-signed whenever the list changed."""
+        with self.sessions() as s:
+            t = self.tenant_by_slug(s, tenant_slug)
+            lst = s.get(StatusList, list_id) if len(list_id) <= 64 else None
+            if lst is None or lst.tenant_id != t.id:
+                raise NotFound("no such status list", code="status.notFound")
+            if lst.signed is not None and lst.signed_version == lst.version:
+                return json.loads(lst.signed), lst.updated_at
+        with self.sessions.begin() as s:
+            lst = s.scalar(select(StatusList).where(StatusList.id == list_id).with_for_update())
+            assert lst is not None
+            if lst.signed is not None and lst.signed_version == lst.version:
+                return json.loads(lst.signed), lst.updated_at
+            bits = BitstringStatusList(lst.length)
+            for (idx,) in s.execute(
+                select(StatusEntry.idx).where(StatusEntry.list_id == lst.id, StatusEntry.value != 0)
+            ):
+                bits.set(idx, 1)
+            did = s.get(IssuerDid, lst.did_id)
+            assert did is not None
+            signer = self._status_signer(s, did)
+            now = self.clock()
+            unsigned = build_status_list_credential(
+                id=self.status_list_url(t.slug, lst.id),
+                issuer=signer.did,
+                status_list=bits,
+                status_purpose=lst.purpose,
+                valid_from=now,
+            )
+            secured = issue_credential(
+                unsigned, signer=signer, now=now, format="eddsa-rdfc-2022", registry=self.formats
+            )
+            assert isinstance(secured, dict)
+            lst.signed = json.dumps(secured, separators=(",", ":"))
+            lst.signed_version = lst.version
+            return secured, lst.updated_at
+
+    def _status_signer(self, s: Session, did: IssuerDid) -> Signer:
+        """Ed25519 key of the credential's DID, else of the tenant's first Ed25519 DID."""
+        try:
+            return self._signer(s, did.id, "eddsa-rdfc-2022")
+        except InvalidInput:
+            other = self._default_did(s, did.tenant_id, "eddsa-rdfc-2022")
+            return self._signer(s, other.id, "eddsa-rdfc-2022")
+
+    # ---------------------------------------------------------------------------- audit
+
+    def _audit(
+        self,
+        s: Session,
+        tenant_id: str,
+        actor: str,
+        action: str,
+        *,
+        template_id: str | None = None,
+        credential_id: str | None = None,
+        digest: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Append one event to the tenant's hash chain (inside the caller's transaction)."""
+        # FOR NO KEY UPDATE: serialises appenders without conflicting with the KEY SHARE locks
+        # that inserts referencing the tenant take (plain FOR UPDATE would deadlock with them).
+        t = s.scalar(select(Tenant).where(Tenant.id == tenant_id).with_for_update(key_share=True))
+        assert t is not None
+        ev = AuditEvent(
+            tenant_id=tenant_id,
+            seq=t.audit_seq + 1,
+            at=self.clock(),
+            actor=actor,
+            action=action,
+            template_id=template_id,
+            credential_id=credential_id,
+            digest=digest,
+            details=dict(details or {}),
+            prev_hash=t.audit_head,
+        )
+        ev.hash = audit_hash(ev)
+        s.add(ev)
+        t.audit_seq = ev.seq
+        t.audit_head = ev.hash
+        return ev
+
+    def verify_audit(self, tenant_slug: str | None = None) -> list[dict[str, Any]]:
+        """Recompute every tenant's chain; raises :class:`VerificationError` at the first break."""
+        from didkit_py.errors import VerificationError
+
+        out = []
+        with self.sessions() as s:
+            q = select(Tenant).order_by(Tenant.slug)
+            if tenant_slug is not None:
+                q = q.where(Tenant.slug == tenant_slug)
+            for t in s.scalars(q):
+                prev, seq = GENESIS, 0
+                for ev in s.scalars(
+                    select(AuditEvent).where(AuditEvent.tenant_id == t.id).order_by(AuditEvent.seq)
+                ).yield_per(1000):
+                    seq += 1
+                    if ev.seq != seq:
+                        raise VerificationError(f"tenant {t.slug}: event {seq} is missing", code="audit.gap")
+                    if not _eq(ev.prev_hash, prev) or not _eq(ev.hash, audit_hash(ev)):
+                        raise VerificationError(
+                            f"tenant {t.slug}: event {seq} was altered", code="audit.altered"
+                        )
+                    prev = ev.hash
+                if seq != t.audit_seq or not _eq(prev, t.audit_head):
+                    raise VerificationError(
+                        f"tenant {t.slug}: the log does not end at the recorded head", code="audit.truncated"
+                    )
+                out.append({"tenant": t.slug, "events": seq, "head": prev})
+        return out
+
+    def audit_events(self, principal: Principal, *, limit: int = 100) -> list[dict[str, Any]]:
+        with self.sessions() as s:
+            rows = s.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.tenant_id == principal.tenant_id)
+                .order_by(AuditEvent.seq.desc())
+                .limit(max(1, min(limit, 1000)))
+            )
+            return [audit_body(e) | {"hash": e.hash} for e in rows]
+
+    # ---------------------------------------------------------------------------- overview
+
+    def stats(self, tenant_id: str) -> dict[str, Any]:
+        with self.sessions() as s:
+            since = self.clock() - timedelta(hours=24)
+            rows = s.execute(
+                select(IssuedCredential.format, func.count())
+                .where(IssuedCredential.tenant_id == tenant_id, IssuedCredential.created_at >= since)
+                .group_by(IssuedCredential.format)
+            ).all()
+            return {fmt: n for fmt, n in rows}
+
+
+def audit_body(ev: AuditEvent) -> dict[str, Any]:
+    return {
+        "tenant": ev.tenant_id,
+        "seq": ev.seq,
+        "at": ev.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": ev.actor,
+        "action": ev.action,
+        "template": ev.template_id,
+        "credential": ev.credential_id,
+        "digest": ev.digest,
+        "details": ev.details,
+        "prev": ev.prev_hash,
+    }
+
+
+def audit_hash(ev: AuditEvent) -> str:
+    """SHA-256 over the canonical JSON of the event including the previous hash."""
+    return sha256_hex(canonical_json(audit_body(ev)))
+
+
+def _eq(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _generate(kt: KeyType) -> KeyPair:
+    return generate_key(kt)

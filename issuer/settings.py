@@ -1,0 +1,95 @@
+"""Issuer settings: environment variables with the ``DIDKIT_ISSUER_`` prefix (pydantic-settings).
+
+Build once at start-up and pass to :func:`issuer.app.create_app`; tests pass
+``IssuerSettings(...)`` directly. Secrets are :class:`~pydantic.SecretStr` so they never show
+in ``repr`` or logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from didkit_py.errors import InvalidInput
+from didkit_py.paths import data_dir
+
+__all__ = ["IssuerSettings"]
+
+
+class IssuerSettings(BaseSettings):
+    """Everything the issuer service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="DIDKIT_ISSUER_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8700
+    workers: int = 1
+    #: SQLAlchemy URL; default ``sqlite:///$DIDKIT_HOME/issuer.db``. PostgreSQL:
+    #: ``postgresql+psycopg://user@host/db``.
+    database_url: str | None = None
+    #: Key-encryption key for issuer private keys: 32 bytes, base64url. When unset, a random
+    #: key is created once in ``$DIDKIT_HOME/issuer.kek`` (mode 0600) — fine for one machine;
+    #: production deployments set it from their secret store.
+    kek: SecretStr | None = None
+    #: Base URL the service is reached at (ids of status lists, did:web, OpenID4VCI issuer).
+    public_url: str | None = None
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    api_key_cache_seconds: float = Field(default=30.0, ge=0)
+    offer_ttl_seconds: int = Field(default=900, ge=1)
+    access_token_ttl_seconds: int = Field(default=300, ge=1)
+    nonce_ttl_seconds: int = Field(default=300, ge=1)
+    status_list_length: int = Field(default=131_072, ge=8)
+    status_cache_seconds: int = Field(default=60, ge=0)
+    max_batch_size: int = Field(default=10, ge=1, le=100)
+    auto_migrate: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{data_dir() / 'issuer.db'}"
+
+    def kek_bytes(self) -> bytes:
+        """The 32-byte KEK: from settings, or the per-data-dir key file (created on first use)."""
+        if self.kek is not None:
+            raw = self.kek.get_secret_value().strip()
+            try:
+                key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+            except ValueError:
+                raise InvalidInput("KEK must be base64url", code="settings.kek") from None
+            if len(key) != 32:
+                raise InvalidInput("KEK must be 32 bytes", code="settings.kek")
+            return key
+        path = data_dir() / "issuer.kek"
+        if not path.exists():
+            _write_secret_file(path, base64.urlsafe_b64encode(secrets.token_bytes(32)))
+        raw = path.read_bytes().strip().decode("ascii")
+        key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        if len(key) != 32:
+            raise InvalidInput("KEK file must hold 32 bytes, base64url", code="settings.kek")
+        return key
+
+
+def _write_secret_file(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)  # atomic, and never overwrites a key another process just wrote
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()

@@ -9,6 +9,9 @@ accounts of a printed mnemonic, and keeps its state in the data directory:
 * ``journal.jsonl`` is an append-only journal, one line per mined block with the raw
   transaction and its block timestamp, written and ``fsync``-ed *before* the RPC answers.
 
+A clean stop also writes ``snapshot.bin`` (the state database and our index, checksummed) so
+the next start only replays the journal lines after it; the journal stays the source of truth.
+
 On start the journal is replayed block by block with the recorded timestamps and a
 deterministic ``prevrandao``, so block numbers, hashes, timestamps and every DID survive a
 restart; ``kill -9`` loses at most the transaction whose answer had not been sent. A torn last
@@ -99,6 +102,8 @@ SUPPORTED_METHODS = frozenset(
 
 _JOURNAL = "journal.jsonl"
 _GENESIS = "genesis.json"
+_SNAPSHOT = "snapshot.bin"
+_SNAP_MAGIC = b"DIDKIT-DEVCHAIN-SNAPSHOT/1\n"
 
 
 class RpcError(Exception):
@@ -202,18 +207,27 @@ class DevChain:
         self._keys = self._derive_keys(mnemonic, accounts)
         genesis = self._load_or_create_genesis(chain_id)
         self.chain_id: int = genesis["chainId"]
-        self._chain = self._build_chain(self.chain_id, genesis["timestamp"])
-        self._index = _Index()
         self._senders: dict[bytes, bytes] = {}
-        self._index_block(self._chain.get_canonical_head())
         self._journal_fh: Any = None
+        snap = self._load_snapshot()
+        if snap is None:
+            self._chain = self._build_chain(self.chain_id, genesis["timestamp"])
+            self._index = _Index()
+            self._index_block(self._chain.get_canonical_head())
         replayed = self._replay()
+        if snap is not None and replayed < int(snap["head"]):
+            # A snapshot ahead of its journal (journal lost or cut): the journal is the truth.
+            log.warning("chain snapshot is ahead of the journal; rebuilding from the journal")
+            self._chain = self._build_chain(self.chain_id, genesis["timestamp"])
+            self._index = _Index()
+            self._index_block(self._chain.get_canonical_head())
+            replayed = self._replay()
         if self.data_dir is not None:
             self._journal_fh = (self.data_dir / _JOURNAL).open("ab")
         self.registry_address: str = to_checksum_address(
             keccak(_rlp_sender_nonce(_address_of(self._keys[0]), 0))[12:]
         )
-        if not replayed:
+        if self.block_number == 0:
             self._deploy_registry()
         log.info(
             "dev chain ready",
@@ -279,9 +293,9 @@ class DevChain:
             _atomic_write(self.data_dir / _GENESIS, json.dumps(genesis, indent=2).encode())
         return genesis
 
-    def _build_chain(self, chain_id: int, timestamp: int) -> Any:
+    @staticmethod
+    def _chain_class(chain_id: int) -> Any:
         from eth.chains.base import MiningChain
-        from eth.db.atomic import AtomicDB
         from eth.vm.forks.prague import PragueVM
 
         class _DevVM(PragueVM):  # type: ignore[misc]
@@ -301,7 +315,9 @@ class DevChain:
                 return super().create_header_from_parent(parent_header, **params)
 
         _DevChain.chain_id = chain_id
-        params = _genesis_params(timestamp)
+        return _DevChain
+
+    def _build_chain(self, chain_id: int, timestamp: int) -> Any:
         state = {
             _address_of(k): {
                 "balance": DEV_BALANCE_WEI,
@@ -311,7 +327,7 @@ class DevChain:
             }
             for k in self._keys
         }
-        return _DevChain.from_genesis(AtomicDB(), params, state)  # type: ignore[arg-type]
+        return self._chain_class(chain_id).from_genesis(_memory_db({}), _genesis_params(timestamp), state)
 
     def _replay(self) -> int:
         if self.data_dir is None:
@@ -341,6 +357,15 @@ class DevChain:
                     log.warning("dropping a torn last journal line")
                     break
                 raise StorageError(f"chain journal corrupt at line {i + 1}", code="chain.journal") from None
+            if number <= self.block_number:
+                # Covered by the snapshot: its last block must be this very transaction.
+                if number == self.block_number and "0x" + keccak(raw).hex() not in self._block_tx_hashes(
+                    number
+                ):
+                    raise StorageError("chain snapshot does not match the journal", code="chain.snapshot")
+                good += len(line) + 1
+                count += 1
+                continue
             if number != self.block_number + 1:
                 raise StorageError(f"chain journal out of order at line {i + 1}", code="chain.journal")
             self._mine(raw, ts)
@@ -374,10 +399,92 @@ class DevChain:
             raise StorageError("registry deployment failed on the dev chain", code="chain.deploy")
 
     def close(self) -> None:
+        """Stop journaling and write a snapshot so the next start need not replay everything."""
         with self._lock:
             if self._journal_fh is not None:
                 self._journal_fh.close()
                 self._journal_fh = None
+                try:
+                    self._write_snapshot()
+                except StorageError:
+                    log.warning("could not write the chain snapshot; the next start replays the journal")
+
+    # ------------------------------------------------------------------ snapshots
+
+    def _block_tx_hashes(self, number: int) -> list[str]:
+        return [t["hash"] for t in self._index.block_txs[number]]
+
+    def _write_snapshot(self) -> None:
+        """``snapshot.bin``: the whole state database plus our JSON index, at the current head.
+
+        Only an accelerator: the journal stays the source of truth. A snapshot whose head
+        block's transaction is not the journal's line for that block is refused.
+        """
+        if self.data_dir is None:
+            return
+        kv: dict[bytes, bytes] = self._chain.chaindb.db.wrapped_db.kv_store
+        index = {
+            "head": self.block_number,
+            "blocks": self._index.blocks,
+            "blockTxs": self._index.block_txs,
+            "receipts": {h.hex(): rec[1] for h, rec in self._index.txs.items()},
+        }
+        body = bytearray(_SNAP_MAGIC)
+        meta = json.dumps(index, separators=(",", ":")).encode()
+        body += len(meta).to_bytes(8, "big") + meta
+        for k, v in kv.items():
+            body += len(k).to_bytes(4, "big") + k + len(v).to_bytes(4, "big") + v
+        body += hashlib.sha256(body).digest()
+        _atomic_write(self.data_dir / _SNAPSHOT, bytes(body))
+
+    def _load_snapshot(self) -> dict[str, Any] | None:
+        if self.data_dir is None or not (self.data_dir / _SNAPSHOT).exists():
+            return None
+        try:
+            data = (self.data_dir / _SNAPSHOT).read_bytes()
+            body, digest = data[:-32], data[-32:]
+            if not data.startswith(_SNAP_MAGIC) or hashlib.sha256(body).digest() != digest:
+                raise ValueError("bad snapshot")
+            pos = len(_SNAP_MAGIC)
+            meta_len = int.from_bytes(body[pos : pos + 8], "big")
+            meta: dict[str, Any] = json.loads(body[pos + 8 : pos + 8 + meta_len])
+            pos += 8 + meta_len
+            kv: dict[bytes, bytes] = {}
+            while pos < len(body):
+                klen = int.from_bytes(body[pos : pos + 4], "big")
+                key = bytes(body[pos + 4 : pos + 4 + klen])
+                pos += 4 + klen
+                vlen = int.from_bytes(body[pos : pos + 4], "big")
+                kv[key] = bytes(body[pos + 4 : pos + 4 + vlen])
+                pos += 4 + vlen
+            chain = self._chain_class(self.chain_id)(_memory_db(kv))
+            if int(chain.get_canonical_head().block_number) != int(meta["head"]):
+                raise ValueError("snapshot head mismatch")
+            index = _Index(blocks=meta["blocks"], block_txs=meta["blockTxs"])
+            for number, view in enumerate(index.blocks):
+                index.by_hash[bytes.fromhex(view["hash"][2:])] = number
+            for txs in index.block_txs:
+                for tx in txs:
+                    receipt = meta["receipts"][tx["hash"][2:]]
+                    index.txs[bytes.fromhex(tx["hash"][2:])] = (tx, receipt)
+                    for lg in receipt["logs"]:
+                        index.logs.append(
+                            _LogRecord(
+                                int(lg["blockNumber"], 16),
+                                bytes.fromhex(lg["address"][2:]),
+                                tuple(bytes.fromhex(t[2:]) for t in lg["topics"]),
+                                lg,
+                            )
+                        )
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            log.warning("ignoring an unusable chain snapshot (%s); replaying the journal", type(exc).__name__)
+            return None
+        except Exception as exc:  # py-evm rejecting the database: same remedy
+            log.warning("ignoring an unusable chain snapshot (%s); replaying the journal", type(exc).__name__)
+            return None
+        self._chain = chain
+        self._index = index
+        return meta
 
     # ------------------------------------------------------------------ mining
 
@@ -860,6 +967,13 @@ def _bip32_derive(seed: bytes, path: list[int]) -> bytes:
         key = (int.from_bytes(digest[:32], "big") + key) % _SECP256K1_N
         chain_code = digest[32:]
     return key.to_bytes(32, "big")
+
+
+def _memory_db(kv: dict[bytes, bytes]) -> Any:
+    from eth.db.atomic import AtomicDB
+    from eth.db.backends.memory import MemoryDB
+
+    return AtomicDB(MemoryDB(kv))
 
 
 def _genesis_params(timestamp: int) -> dict[str, Any]:

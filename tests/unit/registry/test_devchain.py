@@ -214,3 +214,27 @@ def test_bad_settings() -> None:
         DevChain(None, mnemonic="not a mnemonic")
     with pytest.raises(InvalidInput):
         serve_in_thread(DevChain(None), host="0.0.0.0")
+
+
+def test_snapshot_speeds_up_restart_and_never_overrides_the_journal(tmp_path: Path) -> None:
+    chain = DevChain(tmp_path)
+    for n in range(1, 30):
+        chain.send_raw_transaction(_signed(chain, n))
+    head = chain.rpc("eth_getBlockByNumber", ["latest", True])
+    logs = chain.rpc("eth_getLogs", [{"fromBlock": "0x0"}])
+    chain.close()
+    assert (tmp_path / "snapshot.bin").exists()
+    again = DevChain(tmp_path)  # from the snapshot
+    assert again.rpc("eth_getBlockByNumber", ["latest", True]) == head
+    assert again.rpc("eth_getLogs", [{"fromBlock": "0x0"}]) == logs
+    again.send_raw_transaction(_signed(again, 30))  # then "kill -9": the journal is ahead now
+    newest = again.rpc("eth_getBlockByNumber", ["latest", False])
+    assert DevChain(tmp_path).rpc("eth_getBlockByNumber", ["latest", False]) == newest
+    # A damaged snapshot is ignored; the journal alone rebuilds the same chain.
+    (tmp_path / "snapshot.bin").write_bytes(b"DIDKIT-DEVCHAIN-SNAPSHOT/1\n" + b"\x00" * 64)
+    assert DevChain(tmp_path).rpc("eth_getBlockByNumber", ["latest", False]) == newest
+    # A snapshot ahead of a lost journal does not win either.
+    DevChain(tmp_path).close()
+    (tmp_path / "journal.jsonl").write_bytes(b"")
+    fresh = DevChain(tmp_path)
+    assert fresh.block_number == 1 and fresh.registry_address == DEV_REGISTRY_ADDRESS

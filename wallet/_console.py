@@ -1,0 +1,41 @@
+"""The wallet's consoles and error handling (no emoji codes: ``did:key:`` must stay ``did:key:``)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from didkit_py.cli._common import _debug_enabled, exit_code_for
+from didkit_py.errors import DidkitError
+
+__all__ = ["err_console", "handle_errors", "out_console"]
+
+out_console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """One stderr line and the CONVENTIONS exit code for our errors; ``--debug`` re-raises."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except DidkitError as exc:
+            if _debug_enabled():
+                raise
+            err_console.print(f"[red]error[/] {escape(exc.code)}: {escape(str(exc))}", highlight=False)
+            raise typer.Exit(exit_code_for(exc)) from None
+        except KeyboardInterrupt:
+            err_console.print("[yellow]interrupted[/] (nothing was sent)")
+            raise typer.Exit(130) from None
+
+    return wrapper

@@ -1,0 +1,906 @@
+"""``wallet``: the holder's command line — an encrypted store, receive, browse, match, present.
+
+Exit codes (CONVENTIONS.md): 0 ok, 1 check failed (wrong passphrase, a credential or request that
+does not verify, a verifier that refused), 2 usage, 3 input/IO/network. Results go to stdout;
+prompts, messages and progress to stderr. ``--json`` prints exactly one JSON document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import warnings
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import httpx
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from didkit_py.cli._common import JsonOpt, print_json, read_json_file, read_text_file
+from didkit_py.did import Resolver, default_resolver
+from didkit_py.errors import InvalidInput, NotFound, StorageError
+from didkit_py.keys import KeyType
+from didkit_py.oid4vc import vci
+from didkit_py.oid4vc.vp import parse_authorization_request_uri, resolve_authorization_request
+from verifier import Policies, Verifier
+
+from . import core
+from ._console import err_console, handle_errors, out_console
+from .crypto import KdfParams
+from .settings import WalletSettings
+from .store import WalletStore, write_atomic
+
+__all__ = ["app", "main"]
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="wallet",
+    help="The holder's wallet: keep credentials encrypted, receive them (OpenID4VCI), "
+    "choose what to show and present it (OpenID4VP).\n\nStart with: wallet init",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+did_app = typer.Typer(help="Holder identities (DIDs) used for key binding.", no_args_is_help=True)
+app.add_typer(did_app, name="did")
+
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logs on stderr."),
+) -> None:
+    ctx.obj = {"debug": debug}
+    if debug:
+        logging.basicConfig(level=logging.DEBUG)
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def _settings() -> WalletSettings:
+    return WalletSettings()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _passphrase(settings: WalletSettings, *, confirm: bool = False, prompt: str = "Wallet passphrase") -> str:
+    if settings.passphrase is not None:
+        return settings.passphrase.get_secret_value()
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            "no passphrase: set DIDKIT_WALLET_PASSPHRASE or run in a terminal",
+            code="wallet.passphrase_missing",
+        )
+    value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    return value
+
+
+def _new_passphrase(settings: WalletSettings) -> str:
+    if settings.new_passphrase is not None:
+        return settings.new_passphrase.get_secret_value()
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            "no new passphrase: set DIDKIT_WALLET_NEW_PASSPHRASE", code="wallet.passphrase_missing"
+        )
+    value: str = typer.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True)
+    return value
+
+
+def _key_type(value: str) -> KeyType:
+    try:
+        return KeyType(value)
+    except ValueError:
+        raise typer.BadParameter(f"unknown key type {value!r} (Ed25519, P-256, secp256k1)") from None
+
+
+def _kdf(settings: WalletSettings) -> KdfParams:
+    return KdfParams.new(
+        time_cost=settings.kdf_time_cost,
+        memory_kib=settings.kdf_memory_kib,
+        parallelism=settings.kdf_parallelism,
+    )
+
+
+@contextlib.contextmanager
+def _open(settings: WalletSettings, *, quiet: bool = False) -> Iterator[WalletStore]:
+    path = settings.store_path()
+    if not path.is_file():
+        raise NotFound(f"no wallet at {path} (create one with `wallet init`)", code="wallet.missing")
+    passphrase = _passphrase(settings)
+    with _progress("unlocking the wallet", quiet=quiet):
+        store = WalletStore.open(path, passphrase)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextlib.contextmanager
+def _progress(message: str, *, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr for network steps; silent when stderr is not a TTY or with --json."""
+    if quiet or not err_console.is_terminal:
+        yield lambda _s: None
+        return
+    with err_console.status(message) as status:
+        yield lambda s: status.update(s)
+
+
+def _run(coro: Awaitable[T]) -> T:
+    async def wrap() -> T:
+        return await coro
+
+    return asyncio.run(wrap())
+
+
+def _http(settings: WalletSettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=settings.timeout, headers={"user-agent": "didkit-wallet"})
+
+
+def _resolver(settings: WalletSettings, http: httpx.AsyncClient) -> Resolver:
+    return default_resolver(http=http, allow_loopback_http=settings.allow_loopback_http)
+
+
+def _verifier(settings: WalletSettings, http: httpx.AsyncClient, resolver: Resolver) -> Verifier:
+    return Verifier(
+        resolver=resolver, policies=Policies(), http=http, allow_loopback_http=settings.allow_loopback_http
+    )
+
+
+def _confirm(question: str, *, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise InvalidInput("confirmation needed: run in a terminal or pass --yes", code="wallet.confirm")
+    answer: bool = typer.confirm(question, default=False, err=True)
+    return answer
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# --------------------------------------------------------------------------- store commands
+
+
+@app.command()
+@handle_errors
+def init(
+    method: Annotated[str, typer.Option("--did-method", help="Holder DID method: key or jwk.")] = "key",
+    key_type: Annotated[str, typer.Option("--key-type", help="Ed25519, P-256 or secp256k1.")] = "Ed25519",
+    json_out: JsonOpt = False,
+) -> None:
+    """Create an encrypted wallet and a first holder DID.
+
+    The passphrase comes from a prompt (asked twice) or DIDKIT_WALLET_PASSPHRASE. Nothing in the
+    store is readable without it, and it cannot be recovered: keep a backup.
+
+    Example:  wallet init --did-method jwk
+    """
+    if method not in ("key", "jwk"):
+        raise typer.BadParameter("--did-method must be key or jwk")
+    settings = _settings()
+    path = settings.store_path()
+    if path.exists():
+        raise StorageError(f"a wallet already exists at {path}", code="wallet.exists")
+    passphrase = _passphrase(settings, confirm=True, prompt="New wallet passphrase")
+    with _progress("creating the wallet", quiet=json_out):
+        store = WalletStore.create(path, passphrase, kdf=_kdf(settings))
+    with store:
+        ident = core.create_identity(
+            store, method="jwk" if method == "jwk" else "key", key_type=_key_type(key_type), now=_now()
+        )
+    if json_out:
+        print_json({"path": str(path), "did": ident.data["did"]})
+        return
+    out_console.print(
+        f"Wallet created at {escape(str(path))}\nHolder DID: {ident.data['did']}", highlight=False
+    )
+
+
+@app.command()
+@handle_errors
+def passwd(json_out: JsonOpt = False) -> None:
+    """Change the passphrase: everything is re-encrypted under a new key in one transaction.
+
+    Example:  wallet passwd
+    """
+    settings = _settings()
+    with _open(settings, quiet=json_out) as store:
+        new = _new_passphrase(settings)
+        with _progress("re-encrypting", quiet=json_out):
+            store.change_passphrase(new, kdf=_kdf(settings))
+    if json_out:
+        print_json({"changed": True})
+        return
+    err_console.print("Passphrase changed.")
+
+
+@app.command()
+@handle_errors
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the encrypted backup.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write the whole wallet to one encrypted file (same passphrase, fresh salt).
+
+    Example:  wallet backup ~/wallet-2026-01.bak
+    """
+    settings = _settings()
+    if file.exists() and not force:
+        raise StorageError(f"{file} exists (use --force to overwrite)", code="wallet.exists")
+    with _open(settings, quiet=json_out) as store:
+        passphrase = _passphrase(settings)
+        data = store.backup_bytes(passphrase, kdf=_kdf(settings))
+        n = len(store.all_records())
+    write_atomic(file, data)
+    if json_out:
+        print_json({"file": str(file), "records": n})
+        return
+    err_console.print(f"Backed up {n} records to {escape(str(file))}.")
+
+
+@app.command()
+@handle_errors
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup written by `wallet backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the existing wallet.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Restore a backup into the data directory (atomically replacing the wallet with --force).
+
+    Example:  wallet restore ~/wallet-2026-01.bak
+    """
+    settings = _settings()
+    path = settings.store_path()
+    if path.exists() and not force:
+        raise StorageError(
+            f"a wallet already exists at {path} (use --force to replace it)", code="wallet.exists"
+        )
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise StorageError(f"cannot read {file}: {exc.strerror}", code="io.read") from None
+    passphrase = _passphrase(settings, prompt="Backup passphrase")
+    with _progress("decrypting the backup", quiet=json_out):
+        records = WalletStore.read_backup(data, passphrase)
+        WalletStore.create(path, passphrase, kdf=_kdf(settings), records=records, replace=True).close()
+    if json_out:
+        print_json({"path": str(path), "records": len(records)})
+        return
+    err_console.print(f"Restored {len(records)} records to {escape(str(path))}.")
+
+
+# --------------------------------------------------------------------------- identities
+
+
+@did_app.command("list")
+@handle_errors
+def did_list(json_out: JsonOpt = False) -> None:
+    """List holder DIDs.  Example:  wallet did list"""
+    with _open(_settings(), quiet=json_out) as store:
+        ids = store.records("identity")
+    rows = [
+        {"id": r.id, "did": r.data["did"], "key_type": r.data["key_type"], "default": r.data.get("default")}
+        for r in ids
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title="Holder DIDs")
+    for col in ("id", "did", "key", "default"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"][:8], r["did"], r["key_type"], "yes" if r["default"] else "")
+    out_console.print(table)
+
+
+@did_app.command("new")
+@handle_errors
+def did_new(
+    method: Annotated[str, typer.Option("--method", help="key or jwk.")] = "key",
+    key_type: Annotated[str, typer.Option("--key-type", help="Ed25519, P-256 or secp256k1.")] = "Ed25519",
+    default: Annotated[bool, typer.Option("--default", help="Use it from now on.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create another holder DID.  Example:  wallet did new --method jwk --key-type P-256 --default"""
+    if method not in ("key", "jwk"):
+        raise typer.BadParameter("--method must be key or jwk")
+    with _open(_settings(), quiet=json_out) as store:
+        rec = core.create_identity(
+            store,
+            method="jwk" if method == "jwk" else "key",
+            key_type=_key_type(key_type),
+            now=_now(),
+            make_default=default or None,  # type: ignore[arg-type]
+        )
+    if json_out:
+        print_json({"id": rec.id, "did": rec.data["did"]})
+        return
+    out_console.print(rec.data["did"], highlight=False)
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+async def _verify_and_store(
+    settings: WalletSettings,
+    store: WalletStore,
+    items: list[tuple[str | dict[str, Any], str]],
+    *,
+    source: str,
+    now: datetime,
+    http: httpx.AsyncClient,
+    progress: Callable[[str], None],
+    issuer_name: str | None = None,
+    display: dict[str, str] | None = None,
+) -> list[str]:
+    verifier = _verifier(settings, http, _resolver(settings, http))
+    checked = []
+    for secured, fmt in items:
+        progress("verifying the credential")
+        report = await core.verify_credential(secured, fmt, verifier, now=now)
+        checked.append((secured, fmt, report))
+    ids: list[str] = []
+    with store.transaction():  # all credentials of one command, or none
+        for secured, fmt, report in checked:
+            ids.append(
+                core.store_credential(
+                    store,
+                    secured,
+                    fmt,
+                    report,
+                    now=now,
+                    source=source,
+                    issuer_name=issuer_name,
+                    display_name=(display or {}).get(fmt),
+                )
+            )
+    return ids
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="A credential: vc+jwt, SD-JWT VC, or Data Integrity JSON ('-' = stdin).")
+    ],
+    json_out: JsonOpt = False,
+) -> None:
+    """Verify a credential (signature, issuer DID, validity, status) and store it encrypted.
+
+    Example:  wallet import degree.json
+    """
+    settings = _settings()
+    secured, fmt = core.parse_credential_text(read_text_file(file, what="credential"))
+    with _open(settings, quiet=json_out) as store:
+
+        async def go() -> list[str]:
+            async with _http(settings) as http:
+                with _progress("verifying", quiet=json_out) as p:
+                    return await _verify_and_store(
+                        settings,
+                        store,
+                        [(secured, fmt)],
+                        source=f"import:{file.name}",
+                        now=_now(),
+                        http=http,
+                        progress=p,
+                    )
+
+        (rid,) = _run(go())
+        summary = core.credential_summary(store.get(rid, "credential"))
+    if json_out:
+        print_json(summary)
+        return
+    out_console.print(
+        f"Stored {summary['type']} ({fmt}) as {rid[:8]}, status: {summary['status']}", highlight=False
+    )
+
+
+@app.command("list")
+@handle_errors
+def list_(json_out: JsonOpt = False) -> None:
+    """Show every credential: type, issuer, valid until, status, format.  Example:  wallet list"""
+    with _open(_settings(), quiet=json_out) as store:
+        rows = sorted(
+            (core.credential_summary(r) for r in store.records("credential")), key=lambda r: r["added"] or ""
+        )
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        out_console.print("The wallet holds no credentials yet (wallet receive / wallet import).")
+        return
+    table = Table(title=f"{len(rows)} credential(s)")
+    for col in ("id", "type", "issuer", "valid until", "status", "format"):
+        table.add_column(col)
+    for r in rows:
+        status = r["status"] or ""
+        style = {"valid": "green", "revoked": "red", "suspended": "yellow"}.get(status, "")
+        table.add_row(
+            r["id"][:8],
+            escape(str(r["type"])),
+            escape(_short(r["issuer_name"] or r["issuer"] or "", 40)),
+            (r["valid_until"] or "—")[:10],
+            f"[{style}]{status}[/]" if style else status,
+            r["format"],
+        )
+    out_console.print(table)
+
+
+@app.command()
+@handle_errors
+def show(
+    credential_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Credential id (or its first characters).")
+    ],
+    json_out: JsonOpt = False,
+) -> None:
+    """Show a credential's claims and which ones you can withhold when presenting.
+
+    Example:  wallet show 3f2a
+    """
+    with _open(_settings(), quiet=json_out) as store:
+        rec = store.get(credential_id, "credential")
+    summary = core.credential_summary(rec)
+    claims = core.claims_view(rec)
+    if json_out:
+        print_json({**summary, "claims": claims})
+        return
+    out_console.print(
+        f"[bold]{escape(str(summary['type']))}[/] ({summary['format']}) "
+        f"from {escape(str(summary['issuer']))}\n"
+        f"status: {summary['status']}   valid until: {summary['valid_until'] or '—'}   id: {rec.id}",
+        highlight=False,
+    )
+    table = Table()
+    table.add_column("claim")
+    table.add_column("value")
+    table.add_column("when presenting")
+    for c in claims:
+        how = "you choose" if c["disclosable"] == "selective" else "always shown"
+        table.add_row(escape(c["pointer"]), escape(_short(c["value"])), how)
+    out_console.print(table)
+
+
+@app.command()
+@handle_errors
+def delete(
+    credential_id: Annotated[str, typer.Argument(metavar="ID")],
+    yes: YesOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Delete a credential (its bytes are overwritten in the store).  Example:  wallet delete 3f2a"""
+    with _open(_settings(), quiet=json_out) as store:
+        rec = store.get(credential_id, "credential")
+        label = core.credential_summary(rec)["type"]
+        if not _confirm(f"Delete {label} ({rec.id[:8]})?", yes=yes):
+            raise typer.Exit(1)
+        store.delete(rec.id)
+    if json_out:
+        print_json({"deleted": rec.id})
+        return
+    err_console.print(f"Deleted {escape(str(label))}.")
+
+
+@app.command()
+@handle_errors
+def export(
+    credential_id: Annotated[str, typer.Argument(metavar="ID")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file (0600).")] = None,
+) -> None:
+    """Print a credential as issued (to hand it over by other means).
+
+    Example:  wallet export 3f2a -o cred.jwt
+    """
+    with _open(_settings(), quiet=True) as store:
+        rec = store.get(credential_id, "credential")
+    text = core.dumps_secured(rec.data["secured"]) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text.encode())
+        err_console.print(f"Wrote {escape(str(output))}.")
+
+
+@app.command("refresh-status")
+@handle_errors
+def refresh_status(json_out: JsonOpt = False) -> None:
+    """Check every credential again (status lists, validity) and record the result.
+
+    Example:  wallet refresh-status
+    """
+    settings = _settings()
+    with _open(settings, quiet=json_out) as store:
+        recs = store.records("credential")
+
+        async def go() -> list[dict[str, Any]]:
+            out = []
+            async with _http(settings) as http:
+                verifier = _verifier(settings, http, _resolver(settings, http))
+                with _progress("checking status", quiet=json_out) as p:
+                    for rec in recs:
+                        p(f"checking {rec.id[:8]}")
+                        now = _now()
+                        report = await core.verify_credential(
+                            rec.data["secured"], rec.data["format"], verifier, now=now
+                        )
+                        status = core._status_of(report)
+                        if report.verdict != "accepted" and status == "valid":
+                            status = "invalid"
+                        store.put(
+                            "credential",
+                            {**rec.data, "status": status, "status_checked": now.isoformat()},
+                            id=rec.id,
+                        )
+                        out.append({"id": rec.id, "status": status, "was": rec.data.get("status")})
+            return out
+
+        rows = _run(go())
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        change = "" if r["status"] == r["was"] else f" (was {r['was']})"
+        out_console.print(f"{r['id'][:8]}  {r['status']}{change}", highlight=False)
+
+
+# --------------------------------------------------------------------------- match
+
+
+def _matcher(lexical: bool, request: Any) -> Any:
+    from didkit_py.match import LexicalFallbackWarning, Matcher, detect_request_kind
+    from didkit_py.paths import data_dir
+
+    if lexical or detect_request_kind(request) != "nl":
+        return Matcher(None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LexicalFallbackWarning)
+        m = Matcher.default(cache_dir=data_dir() / "match-cache")
+    for w in caught:
+        err_console.print(f"[yellow]warning[/] {w.message}", highlight=False)
+    return m
+
+
+def _load_request(text: str) -> Any:
+    if text.startswith(("openid4vp://", "haip-vp://")) or text.startswith("https://"):
+        return text
+    if text.lstrip().startswith("{"):
+        import json
+
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise InvalidInput("the request is not valid JSON", code="wallet.request") from None
+    return read_json_file(text, what="request")
+
+
+@app.command()
+@handle_errors
+def match(
+    request: Annotated[
+        str,
+        typer.Argument(
+            help="A file or JSON with a presentation definition, a DCQL query or "
+            '{"purpose": "..."}, or an openid4vp:// link.'
+        ),
+    ],
+    lexical: Annotated[bool, typer.Option("--lexical", help="Rank purposes with BM25, not MiniLM.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Suggest which credentials answer a request and the fewest claims to reveal. Nothing is sent.
+
+    Examples:  wallet match request.json
+               wallet match '{"purpose": "prove I am over 18"}'
+    """
+    settings = _settings()
+    req = _load_request(request)
+    with _open(settings, quiet=json_out) as store:
+        if isinstance(req, str):
+
+            async def fetch() -> Any:
+                async with _http(settings) as http:
+                    with _progress("fetching the request", quiet=json_out):
+                        params = parse_authorization_request_uri(req)
+                        return await resolve_authorization_request(
+                            params,
+                            http=http,
+                            resolver=_resolver(settings, http),
+                            now=_now(),
+                            allow_loopback_http=settings.allow_loopback_http,
+                        )
+
+            req = _run(fetch()).query
+        held, recs = core.held_credentials(store)
+    kind, recs_out = _matcher(lexical, req).recommend(req, held, now=_now())
+    if json_out:
+        print_json({"kind": kind, "recommendations": [r.to_json() for r in recs_out]})
+        return
+    if not recs_out:
+        out_console.print("Nothing in the wallet answers this request.")
+        return
+    table = Table(title=f"Suggestions ({kind}) — you decide; nothing has been shared")
+    for col in ("#", "credential", "score", "would reveal", "why"):
+        table.add_column(col)
+    for n, r in enumerate(recs_out, 1):
+        summary = core.credential_summary(recs[r.credential_id])
+        table.add_row(
+            str(n),
+            f"{escape(str(summary['type']))}\n{r.credential_id[:8]}",
+            f"{r.score:.2f}",
+            escape("\n".join(r.claims) or "(the whole credential)"),
+            escape(r.explanation),
+        )
+    out_console.print(table)
+
+
+# --------------------------------------------------------------------------- present
+
+
+def _parse_select(values: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        q, sep, cid = v.partition("=")
+        if not sep or not q or not cid:
+            raise typer.BadParameter(f"--select {v!r} is not QUERY_ID=CREDENTIAL_ID")
+        out[q] = cid
+    return out
+
+
+@app.command()
+@handle_errors
+def present(
+    request: Annotated[str, typer.Argument(help="The verifier's openid4vp:// link.")],
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", "-s", help="QUERY_ID=CREDENTIAL_ID: which credential answers a query."),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Send without asking; needs --select for every query.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Answer a verifier (OpenID4VP 1.0): check its request, show exactly what would be disclosed,
+    ask, and only then send.
+
+    Example:  wallet present 'openid4vp://?client_id=...&request_uri=...'
+    """
+    settings = _settings()
+    selection = _parse_select(select or [])
+    with _open(settings, quiet=json_out) as store:
+
+        async def go() -> dict[str, Any]:
+            async with _http(settings) as http:
+                resolver = _resolver(settings, http)
+                with _progress("fetching and checking the request", quiet=json_out):
+                    params = parse_authorization_request_uri(request)
+                    req = await resolve_authorization_request(
+                        params,
+                        http=http,
+                        resolver=resolver,
+                        now=_now(),
+                        allow_loopback_http=settings.allow_loopback_http,
+                    )
+                now = _now()
+                signer = core.identity_signer(core.default_identity(store))
+                if yes and req.dcql_query is not None:
+                    queries = [q.get("id") for q in req.dcql_query.get("credentials", [])]
+                    missing = [q for q in queries if q not in selection]
+                    if missing:
+                        raise typer.BadParameter(
+                            "--yes needs an explicit --select for every query "
+                            f"(missing: {', '.join(map(str, missing))})"
+                        )
+
+                def rank(held: list[Any]) -> dict[str, float]:
+                    recs = _matcher(True, req.query).recommend(req.query, held, now=now)[1]
+                    return {r.credential_id: r.score for r in recs}
+
+                plan = core.plan_dcql_presentation(
+                    store, req, signer=signer, now=now, select=selection, rank=rank
+                )
+                _show_plan(plan, json_out)
+                if not _confirm(f"Send this to {req.verifier_name}?", yes=yes):
+                    err_console.print("Nothing was sent.")
+                    raise typer.Exit(1)
+                with _progress("sending", quiet=json_out):
+                    answer = await core.send_presentation(
+                        plan, http=http, allow_loopback_http=settings.allow_loopback_http
+                    )
+                core.record_history(store, plan, now=now, outcome="sent")
+                return {
+                    "verifier": req.client_id,
+                    "sent": [
+                        {
+                            "query": d.query_id,
+                            "credential": d.credential_id,
+                            "claims": [p for p, _ in d.revealed],
+                        }
+                        for d in plan.disclosures
+                    ],
+                    "redirect_uri": answer.get("redirect_uri"),
+                }
+
+        result = _run(go())
+    if json_out:
+        print_json(result)
+        return
+    out_console.print(f"Sent to {escape(result['verifier'])}.", highlight=False)
+    if result.get("redirect_uri"):
+        out_console.print(f"Continue at: {escape(str(result['redirect_uri']))}", highlight=False)
+
+
+def _show_plan(plan: core.PlannedPresentation, json_out: bool) -> None:
+    req = plan.request
+    how = (
+        f"signed by {req.signer_kid}"
+        if req.signed
+        else f"answers go to {req.response_uri} (unsigned request)"
+    )
+    console = err_console
+    console.print(
+        f"[bold]{escape(req.verifier_name)}[/] asks for credentials.\n"
+        f"Verifier: {escape(req.client_id)}\nChecked: {escape(how)}",
+        highlight=False,
+    )
+    purpose = req.client_metadata.get("purpose") if isinstance(req.client_metadata, dict) else None
+    if isinstance(purpose, str):
+        console.print(f"Purpose: {escape(purpose)}", highlight=False)
+    for d in plan.disclosures:
+        table = Table(
+            title=f"{escape(d.label)} ({d.format}, {d.credential_id[:8]}) for query {escape(d.query_id)}"
+        )
+        table.add_column("claim that would be disclosed")
+        table.add_column("value")
+        for ptr, value in d.revealed:
+            table.add_row(escape(ptr), escape(_short(value)))
+        console.print(table)
+
+
+# --------------------------------------------------------------------------- receive
+
+
+@app.command()
+@handle_errors
+def receive(
+    offer: Annotated[
+        str, typer.Argument(help="An openid-credential-offer:// link (or a file containing one).")
+    ],
+    tx_code: Annotated[
+        str | None, typer.Option("--tx-code", help="The transaction code, if the issuer sent one.")
+    ] = None,
+    yes: YesOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Receive credentials from an issuer (OpenID4VCI 1.0, pre-authorized code), verify, store.
+
+    Example:  wallet receive 'openid-credential-offer://?credential_offer_uri=https://issuer.example/offers/123'
+    """
+    settings = _settings()
+    if "://" not in offer and Path(offer).is_file():
+        offer = read_text_file(offer, what="offer").strip()
+    with _open(settings, quiet=json_out) as store:
+        signer = core.identity_signer(core.default_identity(store))
+
+        async def go() -> list[str]:
+            async with _http(settings) as http:
+                client = vci.PreAuthorizedClient(http, allow_loopback_http=settings.allow_loopback_http)
+                with _progress("fetching the offer", quiet=json_out) as p:
+                    off = await client.resolve_offer(offer)
+                    p("fetching issuer metadata")
+                    meta = await client.issuer_metadata(off)
+                names = [
+                    meta.credential_configurations_supported[c].display_name(c)
+                    if c in meta.credential_configurations_supported
+                    else c
+                    for c in off.credential_configuration_ids
+                ]
+                err_console.print(
+                    f"[bold]{escape(meta.issuer_name())}[/] ({escape(meta.credential_issuer)}) "
+                    f"offers: {escape(', '.join(names))}",
+                    highlight=False,
+                )
+                if not _confirm("Accept?", yes=yes):
+                    err_console.print("Declined; nothing was requested.")
+                    raise typer.Exit(1)
+                grant = off.pre_authorized()
+                code = tx_code
+                if grant.tx_code is not None and code is None:
+                    if not sys.stdin.isatty():
+                        raise InvalidInput(
+                            "this offer needs a transaction code (--tx-code)", code="wallet.tx_code"
+                        )
+                    hint = grant.tx_code.description or "Transaction code"
+                    code = typer.prompt(hint, hide_input=True, err=True)
+                now = _now()
+                with _progress("receiving", quiet=json_out) as p:
+                    got = await core.obtain_credentials(
+                        client, off, meta, signer=signer, tx_code=code, now=now, progress=p
+                    )
+                    display = {}
+                    for r in got:
+                        conf = meta.credential_configurations_supported.get(r.configuration_id)
+                        if conf is not None:
+                            display[r.format] = conf.display_name(r.configuration_id)
+                    return await _verify_and_store(
+                        settings,
+                        store,
+                        [(r.secured, r.format) for r in got],
+                        source=f"oid4vci:{meta.credential_issuer}",
+                        now=now,
+                        http=http,
+                        progress=p,
+                        issuer_name=meta.issuer_name(),
+                        display=display,
+                    )
+
+        ids = _run(go())
+        rows = [core.credential_summary(store.get(i, "credential")) for i in ids]
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        out_console.print(
+            f"Stored {escape(str(r['type']))} ({r['format']}) as {r['id'][:8]}, status: {r['status']}",
+            highlight=False,
+        )
+
+
+# --------------------------------------------------------------------------- history
+
+
+@app.command()
+@handle_errors
+def history(json_out: JsonOpt = False) -> None:
+    """Every presentation you made: when, to which verifier, which claims.  Example:  wallet history"""
+    with _open(_settings(), quiet=json_out) as store:
+        rows = sorted((r.data | {"id": r.id} for r in store.records("history")), key=lambda r: r["when"])
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        out_console.print("No presentations yet.")
+        return
+    table = Table(title="What you have shared")
+    for col in ("when", "verifier", "credential", "claims disclosed"):
+        table.add_column(col)
+    for r in rows:
+        for c in r["credentials"]:
+            table.add_row(
+                r["when"][:19], escape(r["verifier"]), escape(str(c["type"])), escape("\n".join(c["claims"]))
+            )
+    out_console.print(table)
+
+
+@app.command()
+@handle_errors
+def forget(yes: YesOpt = False, json_out: JsonOpt = False) -> None:
+    """Erase the presentation history (credentials stay).  Example:  wallet forget --yes"""
+    with _open(_settings(), quiet=json_out) as store:
+        if not _confirm("Erase the whole presentation history?", yes=yes):
+            raise typer.Exit(1)
+        n = store.delete_kind("history")
+    if json_out:
+        print_json({"erased": n})
+        return
+    err_console.print(f"Erased {n} history entries.")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -16,9 +16,12 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import threading
 from collections.abc import Callable, Collection, Mapping
 from importlib import resources
 from typing import Any
+
+from cachetools import LRUCache
 
 from ..errors import InvalidInput, LimitExceeded, NetworkError, ResolutionError
 
@@ -52,6 +55,38 @@ def _load_bundled(url: str) -> dict[str, Any]:
     if not isinstance(doc, dict):  # pragma: no cover - package data is checked by tests
         raise ResolutionError(f"bundled context {url} is not a JSON object", code="jsonld.context")
     return doc
+
+
+class _LockedLRU(LRUCache):  # type: ignore[type-arg]
+    """An LRU cache safe to share between threads (a loader may serve a threaded web app)."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self._lock = threading.RLock()
+
+    def __getitem__(self, key: Any) -> Any:
+        with self._lock:
+            return super().__getitem__(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        with self._lock:
+            super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        with self._lock:
+            super().__delitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        with self._lock:
+            return super().get(key, default)
+
+    def pop(self, key: Any, *args: Any) -> Any:
+        with self._lock:
+            return super().pop(key, *args)
+
+    def popitem(self) -> Any:
+        with self._lock:
+            return super().popitem()
 
 
 def _did_key_document(url: str) -> dict[str, Any]:
@@ -115,13 +150,11 @@ class DocumentLoader:
         self._did_key = did_key
         self._fetched: dict[str, dict[str, Any]] = {}
         # Per-loader cache of pyld's resolved contexts (see module docstring).
-        from cachetools import LRUCache
-
-        self.resolved_context_cache: LRUCache[str, Any] = LRUCache(maxsize=256)
+        self.resolved_context_cache: _LockedLRU = _LockedLRU(maxsize=256)
         #: Processed active contexts (see ``processing._Processor._process_context``).
-        self.processed_context_cache: LRUCache[Any, Any] = LRUCache(maxsize=512)
+        self.processed_context_cache: _LockedLRU = _LockedLRU(maxsize=512)
         #: Expanded IRIs per (active context, term) (see ``processing._Processor._expand_iri``).
-        self.iri_cache: LRUCache[Any, Any] = LRUCache(maxsize=8192)
+        self.iri_cache: _LockedLRU = _LockedLRU(maxsize=8192)
 
     @property
     def urls(self) -> list[str]:

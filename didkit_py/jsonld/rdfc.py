@@ -335,6 +335,10 @@ def _canon_literal(raw: str) -> str:
 
 def parse_nquads(text: str) -> list[Quad]:
     """Parse N-Quads into serialized-term quads (literals re-serialized canonically)."""
+    try:  # Text only, and UTF-8 encodable (no lone surrogates): the hashes need the bytes.
+        text.encode("utf-8")
+    except (AttributeError, UnicodeEncodeError) as exc:
+        raise InvalidInput("N-Quads must be UTF-8 text", code="nquads.syntax") from exc
     quads: list[Quad] = []
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip() or line.lstrip().startswith("#"):

@@ -126,7 +126,8 @@ def format_datetime(when: datetime) -> str:
     """XML Schema ``dateTimeStamp`` in UTC with seconds precision, as Data Integrity uses."""
     if when.tzinfo is None:
         raise InvalidInput("datetime must be timezone-aware", code="proof.created")
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = when.astimezone(UTC)
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
 
 
 def parse_datetime(value: Any, *, at: str) -> datetime:
@@ -138,7 +139,11 @@ def parse_datetime(value: Any, *, at: str) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInput("not a valid dateTime", code="proof.datetime", at=at) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidInput("dateTime out of range", code="proof.datetime", at=at) from exc
 
 
 def get_proofs(document: Mapping[str, Any]) -> list[dict[str, Any]]:

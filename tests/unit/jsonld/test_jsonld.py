@@ -380,3 +380,33 @@ def test_own_to_rdf_matches_pyld(value: Any) -> None:
         assert {line for line in our_lines - ref_lines if "i18n#" not in line} == set()
         return
     assert ours == ref
+
+
+def test_one_loader_shared_by_threads(loader: DocumentLoader) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = [_cred(n=i, name=f"subject {i}") for i in range(24)]
+    expected = [canonize_document(d, loader=DocumentLoader()) for d in docs]
+    shared = DocumentLoader()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        got = list(pool.map(lambda d: canonize_document(d, loader=shared), docs * 3))
+    assert got == expected * 3
+
+
+def test_http_get_failures_are_network_errors() -> None:
+    from didkit_py.errors import NetworkError
+
+    def broken(url: str) -> bytes:
+        raise OSError("connection refused")
+
+    ld = DocumentLoader(allow_remote=["https://ctx.example/"], http_get=broken)
+    with pytest.raises(NetworkError):
+        ld.load("https://ctx.example/a")
+    ld2 = DocumentLoader(allow_remote=["https://ctx.example/"], http_get=lambda u: b"[1, 2]")
+    with pytest.raises(InvalidInput):
+        ld2.load("https://ctx.example/a")
+    ld3 = DocumentLoader(allow_remote=["https://ctx.example/"], http_get=lambda u: b" " * (2 * 1024 * 1024))
+    with pytest.raises(LimitExceeded):
+        ld3.load("https://ctx.example/a")
+    with pytest.raises(ResolutionError):
+        DocumentLoader(allow_remote=["https://ctx.example/"]).load("https://ctx.example/a")

@@ -8,6 +8,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from didkit_py._encoding import b58_decode, multibase_encode
 from didkit_py.did import KeyMethod, Resolver, did_key_from_public
@@ -310,3 +312,16 @@ async def test_proof_context_must_prefix_document_context(
     with pytest.raises(VerificationError) as info:
         await verify_proof(not_prefix, resolver=resolver, loader=loader, now=NOW)
     assert info.value.code == "proof.context"
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=40))
+def test_parse_datetime_never_crashes(text: str) -> None:
+    from didkit_py.suites.data_integrity.proof import format_datetime, parse_datetime
+
+    try:
+        when = parse_datetime(text, at="created")
+    except InvalidInput:
+        return
+    assert when.tzinfo is not None
+    assert parse_datetime(format_datetime(when), at="created") == when.replace(microsecond=0)

@@ -427,3 +427,19 @@ def test_bbs_verifier_nquads(bbs_case: BbsCase, loader: DocumentLoader) -> None:
     assert data.proof_hash.hex() == hashes["proofHash"]
     assert data.mandatory_hash.hex() == hashes["mandatoryHash"]
     assert len(data.non_mandatory) == len(parsed.selective_indexes)
+
+
+@pytest.mark.parametrize("feature", ["HolderBinding", "Pseudonym", "PseudonymHB"])
+async def test_optional_bbs_features_are_refused_cleanly(
+    vectors_dir: Path, loader: DocumentLoader, resolver: DidKeyResolver, feature: str
+) -> None:
+    """Optional bbs-2023 features are out of scope: their proofs are UnsupportedError, never a crash."""
+    from didkit_py.errors import UnsupportedError
+    from didkit_py.suites.data_integrity import derive
+
+    d = vectors_dir / "di" / "bbs-2023" / feature
+    with pytest.raises(UnsupportedError) as info:
+        await verify_proof(_json(d / "derivedRevealDocument.json"), resolver=resolver, loader=loader)
+    assert info.value.code == "bbs.feature"
+    with pytest.raises(UnsupportedError):
+        derive(_json(d / "addSignedSDBase.json"), selective_pointers=[], loader=loader)

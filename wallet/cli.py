@@ -428,7 +428,7 @@ def list_(json_out: JsonOpt = False) -> None:
         return
     table = Table(title=f"{len(rows)} credential(s)")
     for col in ("id", "type", "issuer", "valid until", "status", "format"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for r in rows:
         status = r["status"] or ""
         style = {"valid": "green", "revoked": "red", "suspended": "yellow"}.get(status, "")
@@ -469,8 +469,8 @@ def show(
         highlight=False,
     )
     table = Table()
-    table.add_column("claim")
-    table.add_column("value")
+    table.add_column("claim", overflow="fold")
+    table.add_column("value", overflow="fold")
     table.add_column("when presenting")
     for c in claims:
         how = "you choose" if c["disclosable"] == "selective" else "always shown"
@@ -765,8 +765,8 @@ def _show_plan(plan: core.PlannedPresentation, json_out: bool) -> None:
         table = Table(
             title=f"{escape(d.label)} ({d.format}, {d.credential_id[:8]}) for query {escape(d.query_id)}"
         )
-        table.add_column("claim that would be disclosed")
-        table.add_column("value")
+        table.add_column("claim that would be disclosed", overflow="fold")
+        table.add_column("value", overflow="fold")
         for ptr, value in d.revealed:
             table.add_row(escape(ptr), escape(_short(value)))
         console.print(table)

@@ -501,8 +501,9 @@ class DevChain:
             tx = self._chain.get_vm().get_transaction_builder().decode(raw)
         self._chain.set_header_timestamp(timestamp)
         self._senders[bytes(tx.hash)] = bytes(tx.sender)  # recovered once, reused by the index
-        self._chain.apply_transaction(tx)
-        block = self._chain.mine_block(mix_hash=_mix_hash(self.block_number + 1))
+        # One pass: execute, fill, seal and persist the block (no second state persist).
+        result, _, _ = self._chain.mine_all([tx], mix_hash=_mix_hash(self.block_number + 1))
+        block = result.imported_block
         self._index_block(block.header, block)
         return bytes(tx.hash)
 

@@ -167,9 +167,11 @@ def loads_json(
     readers could otherwise disagree), ``NaN`` / ``Infinity``, invalid UTF-8 and anything
     larger or deeper than ``limits``.
     """
+    if not isinstance(text, str | bytes | bytearray):
+        raise InvalidInput(f"{what} must be JSON text", code=code)
     if len(text) > limits.max_bytes:
         raise LimitExceeded(f"{what} is larger than {limits.max_bytes} bytes", code="document.too_large")
-    if isinstance(text, bytes):
+    if isinstance(text, bytes | bytearray):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:

@@ -41,7 +41,11 @@ def _for_pydid(doc: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(entries, list):
             continue
         for i, vm in enumerate(entries):
-            if not isinstance(vm, dict) or vm.get("type") not in _PYDID_REQUIRED_GROUPS:
+            if (
+                not isinstance(vm, dict)
+                or not isinstance(vm.get("type"), str)
+                or vm["type"] not in _PYDID_REQUIRED_GROUPS
+            ):
                 continue
             group = _PYDID_REQUIRED_GROUPS[vm["type"]]
             if not any(vm.get(prop) is not None for prop in group):

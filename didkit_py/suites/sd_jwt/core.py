@@ -142,6 +142,8 @@ class Disclosure:
     @classmethod
     def parse(cls, encoded: str, *, limits: Limits = Limits()) -> Disclosure:
         """Decode a Disclosure; shape errors are :class:`InvalidInput` (§7.1 step 3)."""
+        if not isinstance(encoded, str):
+            raise InvalidInput("a Disclosure must be a string", code="sd_jwt.disclosure_shape")
         if len(encoded) > limits.max_disclosure_bytes:
             raise LimitExceeded("Disclosure too large", code="sd_jwt.disclosure_too_large")
         raw = b64url_decode(encoded, at="disclosure")

@@ -325,7 +325,8 @@ def create_app(
             raise InvalidInput(
                 "send {verifiablePresentation, options}", code="request.schema", at="/verifiablePresentation"
             )
-        options = body.get("options") or {}
+        options = body.get("options")
+        options = {} if options is None else options
         if not isinstance(options, dict):
             raise InvalidInput("options must be an object", code="request.schema", at="/options")
         challenge, domain = options.get("challenge"), options.get("domain")

@@ -501,14 +501,23 @@ class VerifierService:
         failed_service = [c for c in service_checks if c["outcome"] == "failed"]
         failed_reports = [r for r in reports if r["report"]["verdict"] != "accepted"]
         verdict = "accepted" if reports and not failed_service and not failed_reports else "rejected"
+        # The first reason, most fundamental first: the response's shape, then the presentations'
+        # own checks, then what only the service decides (formats, disclosure).
+        shape = [c for c in failed_service if c["policy"] in ("request", "challenge_domain")]
         error: dict[str, Any] | None = None
-        if failed_service:
-            error = {"code": failed_service[0]["code"], "message": failed_service[0]["message"]}
+        if shape:
+            error = {k: shape[0][k] for k in ("code", "message", "policy")}
         elif failed_reports:
             first = next(c for c in failed_reports[0]["report"]["checks"] if c["outcome"] == "failed")
-            error = {"code": first["code"], "message": first["message"], "policy": first["policy"]}
+            error = {k: first[k] for k in ("code", "message", "policy")}
+        elif failed_service:
+            error = {k: failed_service[0][k] for k in ("code", "message", "policy")}
         elif not reports:
-            error = {"code": "oid4vp.vp_token", "message": "no presentation answers the request"}
+            error = {
+                "code": "oid4vp.vp_token",
+                "message": "no presentation answers the request",
+                "policy": "request",
+            }
         disclosed = [
             {"query_id": r["query_id"], **d} for r in reports for d in r["report"]["disclosed_claims"]
         ]
@@ -649,6 +658,8 @@ class VerifierService:
     ) -> dict[str, Any]:
         """The accepted presentations' credentials satisfy the request (DCQL §6.4 / PE)."""
         now = self._clock()
+        if any(not report.accepted for _q, _p, report, _d in verified):
+            return _check("disclosure", "response", "skipped", "not_reached", "a presentation did not verify")
         try:
             if dcql is not None:
                 held_by_query: dict[str, list[HeldCredential]] = {}

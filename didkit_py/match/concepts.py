@@ -37,6 +37,8 @@ class Kind:
     claim_pattern: re.Pattern[str] | None = None
     #: kinds this one rules out (a pet's vaccination record is not the holder's vaccination)
     excludes: tuple[str, ...] = ()
+    #: also recognised from descriptive claim values (a course titled "Erste-Hilfe-Kurs")
+    value_pattern: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +74,18 @@ class Intent:
     evidence: tuple[Evidence, ...]
 
 
-def _k(id: str, label: str, pattern: str, claims: str | None = None, excludes: tuple[str, ...] = ()) -> Kind:
-    return Kind(id, label, re.compile(pattern), re.compile(claims) if claims else None, excludes)
+def _k(
+    id: str,
+    label: str,
+    pattern: str,
+    claims: str | None = None,
+    excludes: tuple[str, ...] = (),
+    values: str | None = None,
+) -> Kind:
+    return Kind(
+        id, label, re.compile(pattern), re.compile(claims) if claims else None, excludes,
+        re.compile(values) if values else None,
+    )  # fmt: skip
 
 
 # Order matters only for display; a credential may have several kinds.
@@ -120,32 +132,47 @@ KINDS: tuple[Kind, ...] = (
         "transcript of records",
         r"transcript|record ?of ?(achievement|records)|grade ?report|notenspiegel|releve de notes|expediente",
     ),
-    _k("student_id", "student ID", r"student|enrol+ment|immatrikul|matricul|etudiant|estudiante|studierend"),
+    _k(
+        "student_id",
+        "student ID",
+        r"student|enrol+ment|immatrikul|matricul|etudiant|estudiante|studierend",
+        r"^(studentnumber|matriculationnumber|studentid|matrikelnummer)$",
+    ),
     _k(
         "employment",
         "employment attestation",
-        r"employment|employee|work ?certificate|arbeitgeber|beschaftigung|arbeitsbescheinigung|arbeitszeugnis|\bemploi\b|empleo",
+        r"employment|employee|employer|work ?certificate|arbeitgeber|beschaftigung|arbeitsbescheinigung|arbeitszeugnis|\bemploi\b|empleo",
+        r"^(jobtitle|employmentstatus|employmenttype|contracttype)$",
     ),
     _k(
         "payslip",
         "payslip",
-        r"pay ?slip|pay ?stub|salary|income|wage|gehalt|lohn|fiche de paie|bulletin de salaire|nomina",
+        r"pay ?slip|pay ?stub|pay ?statement|pay ?check|earnings|remuneration|salary|income|wage|gehalt|lohn|fiche de paie|bulletin de salaire|nomina",
+        r"^((net|gross)\w*(pay|salary|income|wage)\w*|payperiod)$",
     ),
     _k(
         "professional_licence",
         "professional licence",
         r"professional ?(licen[cs]e|registration|certification)|licen[cs]e to practi|chamber|kammer|bar ?membership|approbation|colegiad|ordre|practising",
+        r"^profession$",
     ),
     _k(
         "health_insurance",
         "health insurance card",
         r"health ?insurance|insurance ?card|\behic\b|krankenversicherung|gesundheitskarte|assurance ?maladie|carte vitale|tarjeta sanitaria|seguro",
+        r"^(insurancenumber|insurername|insuranceid|insuredpersonnumber)$",
     ),
-    _k("vaccination", "vaccination certificate", r"vaccin\w*|immuni[sz]ation|impf\w*|vacun\w*"),
+    _k(
+        "vaccination",
+        "vaccination certificate",
+        r"vaccin\w*|immuni[sz]ation|impf\w*|vacun\w*",
+        r"^(vaccinationdate|dateofvaccination|targetdisease)$",
+    ),
     _k(
         "bank_account",
         "bank account",
         r"bank ?account|\biban\b|\bkyc\b|bankkonto|compte bancaire|cuenta bancaria|\bbank\b",
+        r"^iban$",
     ),
     _k(
         "address_proof",
@@ -157,6 +184,7 @@ KINDS: tuple[Kind, ...] = (
         "membership",
         "membership card",
         r"membership|member ?card|mitglied\w*|fitness|\bgym\b|\bclub\b|socio|adherent",
+        r"^(membershipnumber|membershipstatus|membershiptype)$",
     ),
     _k("badge", "badge / achievement", r"badge|achievement|micro ?credential"),
     _k(
@@ -164,12 +192,40 @@ KINDS: tuple[Kind, ...] = (
         "training certificate",
         r"training|\bcourse\b|first ?aid|schulung|lehrgang|\bkurs\b|formation|\bcurso\b|certificate of completion",
     ),
-    _k("language_cert", "language certificate", r"language|\bcefr\b|ielts|toefl|sprach\w*|langue|idioma"),
-    _k("tax", "tax document", r"\btax\b|steuer\w*|fiscal|impot|impuesto"),
+    _k(
+        "first_aid",
+        "first aid certificate",
+        r"first ?aid|erste ?hilfe|premiers ?secours|secourisme|primeros ?auxilios|\bcpr\b",
+        values=r"first ?aid|erste ?hilfe|premiers ?secours|secours civiques|secourisme|primeros ?auxilios|\bcpr\b|\bpsc ?1\b",
+    ),
+    _k(
+        "language_cert",
+        "language certificate",
+        r"language|\bcefr\b|ielts|toefl|sprach\w*|langue|idioma",
+        r"^(cefrlevel|languagelevel)$",
+    ),
+    _k(
+        "tax",
+        "tax document",
+        r"\btax\b|steuer\w*|fiscal|impot|impuesto",
+        r"^(taxid\w*|taxnumber|taxidentificationnumber|steuerid\w*|steuernummer)$",
+    ),
     _k(
         "transit",
         "transit pass",
-        r"transit|ticket|travel ?pass|transport ?pass|public ?transport|bahncard|fahrkarte|abonnement|\babono\b|season ?pass",
+        r"transit|(bus|train|tram|metro|rail|transport) ?ticket|travel ?pass|transport ?pass|public ?transport|bahncard|fahrkarte|fahrschein|abonnement|\babono\b|season ?pass",
+    ),
+    _k(
+        "event_ticket",
+        "event ticket",
+        r"concert|event|festival|admission|entry ?ticket|theat(re|er)|cinema|stadium|match ?ticket|\bgig\b|konzert|spectacle|concierto|entrada",
+        excludes=("transit",),
+    ),
+    _k(
+        "civil_status",
+        "civil status record",
+        r"birth ?certificate|marriage ?certificate|civil ?status|geburtsurkunde|heiratsurkunde|acte de (naissance|mariage)|"
+        r"partida de nacimiento|certificado de (nacimiento|matrimonio)|etat civil|family ?book|livret de famille",
     ),
     _k(
         "conduct",
@@ -305,7 +361,12 @@ ROLES: dict[str, Role] = {
         Role(
             "income",
             "income",
-            ("gross\\w*(salary|income|pay|wage)\\w*", "(annual|monthly)?(salary|income|wage)", "brutto\\w*"),
+            (
+                "gross\\w*(salary|income|pay|wage)\\w*",
+                "(annual|monthly)?(salary|income|wage)",
+                "brutto\\w*",
+                "\\w*income",
+            ),
         ),
         Role(
             "employer_name",
@@ -407,6 +468,14 @@ ROLES: dict[str, Role] = {
         ),
         Role("achievement", "achievement", ("achievement\\.name", "badge\\.name", "achievementname")),
         Role("nationality", "nationality", ("nationality", "nationalities", "citizenship")),
+        Role(
+            "birth_place",
+            "place of birth",
+            ("placeofbirth", "birthplace", "geburtsort", "lieudenaissance", "lugardenacimiento"),
+        ),
+        Role("event_name", "event", ("event", "eventname", "title", "performance")),
+        Role("seat", "seat", ("seat", "seatnumber", "platz", "place", "asiento")),
+        Role("event_date", "event date", ("eventdate", "date", "performancedate")),
     )
 }
 
@@ -505,10 +574,12 @@ INTENTS: tuple[Intent, ...] = (
         "education",
         "an education check",
         _kw(
-            "degree|diploma|bachelor*|master s|masters|university degree|graduat*|academic|qualification*|phd|doctorate|studied|"
-            "abschluss|studienabschluss|hochschulabschluss|bachelorzeugnis|diplom|studium|diplome|licence universitaire|"
-            "titulo|titulo universitario|licenciatura|grado universitario|carrera universitaria"
+            "degree|bachelor*|master s|masters|university degree|graduat*|academic|qualification*|phd|doctorate|studied|"
+            "abschluss|studienabschluss|hochschulabschluss|bachelorzeugnis|studium|licence universitaire|"
+            "titulo universitario|licenciatura|grado universitario|carrera universitaria"
         )
+        # a diploma can be of anything (first aid, diving): a little less sure than "degree"
+        + _kw("diploma|diplom|diplome|titulo", 0.8)
         + _kw("university|universitat|universite|universidad|college|hochschule", 0.6)
         + _kw(
             "job application|applying for a job|apply for a job|bewerbung|candidature|solicitud de empleo",
@@ -591,6 +662,7 @@ INTENTS: tuple[Intent, ...] = (
             Evidence("payslip", 1.0, ("net_income",)),
             Evidence("payslip", 0.95, ("income",)),
             Evidence("employment", 0.8, ("employer_name", "employment_status?")),
+            Evidence("tax", 0.6, ("income",)),  # a tax assessment states the taxable income
         ),
     ),
     Intent(
@@ -599,7 +671,8 @@ INTENTS: tuple[Intent, ...] = (
         _kw(
             "where i live|proof of address|address|residence|resident|reside|home address|domicile|utility bill|registration of address|"
             "register my address|wohnsitz|adresse|anschrift|meldebescheinigung|wohne|wohnort|wohnhaft|meldeadresse|"
-            "justificatif de domicile|ou j habite|habite|lieu de residence|domicilio|direccion|donde vivo|residencia|empadronamiento|vivo en"
+            "justificatif de domicile|ou j habite|habite|lieu de residence|domicilio|direccion|donde vivo|residencia|empadronamiento|vivo en|"
+            "adress*|adressnachweis|wohnsitznachweis|justificante de domicilio|certificado de empadronamiento"
         ),
         (
             "prove where I live",
@@ -673,10 +746,13 @@ INTENTS: tuple[Intent, ...] = (
             "chamber|licensed|licence to practise|license to practice|licence to practice|professional licence|professional license|"
             "professional registration|practising certificate|bar association|board certified|chartered|certified engineer|"
             "kammer*|ingenieurkammer|architektenkammer|arztekammer|berufszulassung|approbation|ordre des*|inscription a l ordre|"
-            "colegiado|colegiada|colegiacion|colegio profesional|habilitacion"
+            "colegiado|colegiada|colegiacion|colegio profesional|habilitacion|registered nurse|registered engineer|"
+            "registered architect|licensed nurse|nursing licen*|medical licen*|licence to practise medicine"
         )
         + _kw(
-            "engineer|architect|structural|sign off|accredit*|ingenieur*|architekt*|ingeniero*|arquitect*|ordre|colegio",
+            "engineer|architect|structural|sign off|accredit*|ingenieur*|architekt*|ingeniero*|arquitect*|ordre|colegio|"
+            "nurse|pharmacist|physiotherapist|midwife|lawyer|attorney|solicitor|infirmier*|krankenpfleger*|pflegefach*|"
+            "enfermer*|abogad*|avocat|anwalt|anwaltin|registered",
             0.6,
         )
         + _kw("registration|zulassung", 0.3),
@@ -690,8 +766,7 @@ INTENTS: tuple[Intent, ...] = (
         "training",
         "a training check",
         _kw(
-            "first aid|first aid course|cpr|certificate of completion|course certificate|training certificate|erste hilfe|"
-            "erste hilfe kurs|premiers secours|primeros auxilios|secourisme"
+            "certificate of completion|course certificate|training certificate|weiterbildung|attestation de formation"
         )
         + _kw(
             "course|training|trained|workshop|kurs|schulung|lehrgang|fortbildung|formation|cours|curso|formacion|capacitacion",
@@ -702,6 +777,19 @@ INTENTS: tuple[Intent, ...] = (
             "certificate that I finished a training course",
         ),
         (Evidence("training", 1.0, ("course", "completion_date?")),),
+    ),
+    Intent(
+        "first_aid",
+        "a first aid check",
+        _kw(
+            "first aid|first aid course|cpr|erste hilfe|erste hilfe kurs|premiers secours|primeros auxilios|secourisme|"
+            "psc1|reanimation|wiederbelebung|resuscitation"
+        ),
+        (),
+        (
+            Evidence("first_aid", 1.0, ("course", "completion_date?")),
+            Evidence("training", 0.7, ("course", "completion_date?")),
+        ),
     ),
     Intent(
         "skills",
@@ -740,11 +828,11 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "membership",
         "a membership check",
-        _kw(
-            "gym|fitness|membership|member|club|fitnessstudio|mitglied*|verein|salle de sport|adherent|gimnasio|socio|membresia"
-        ),
+        _kw("gym|fitness|membership|fitnessstudio|mitglied*|salle de sport|adherent|gimnasio|membresia")
+        + _kw("member|socio|verein", 0.6)
+        + _kw("club", 0.4),
         ("show my gym membership",),
-        (Evidence("membership", 1.0, ("membership_number", "membership_status?")),),
+        (Evidence("membership", 1.0, ("membership_number",)),),  # a valid membership is an active one
     ),
     Intent(
         "transit",
@@ -752,7 +840,7 @@ INTENTS: tuple[Intent, ...] = (
         _kw(
             "bus|train|tram|public transport|transit|travel pass|commute|metro|subway|fare|ticket inspection|fahrkarte|deutschlandticket|"
             "nahverkehr|bahn|opnv|monatskarte|fahrkartenkontrolle|transport en commun|titre de transport|navigo|transporte publico|"
-            "abono|billete"
+            "abono|billete|fahrschein|fahrausweis|strassenbahn|kontrolleur*|u bahn|s bahn|billet de transport"
         )
         + _kw("ticket|abonnement", 0.5),
         ("show my public transport pass to the ticket inspector",),
@@ -773,9 +861,11 @@ INTENTS: tuple[Intent, ...] = (
         "banking",
         "bank account details",
         _kw(
-            "bank account|iban|bank details|direct debit|sepa|payment details|account number|bankverbindung|konto|kontodaten|"
+            "bank account|iban|bank details|direct debit|sepa|payment details|account number|bankverbindung|kontodaten|"
             "lastschrift|rib|coordonnees bancaires|compte bancaire|prelevement|cuenta bancaria|datos bancarios|domiciliacion"
         )
+        # "ein Konto eröffnen" is an identity check, not a request for account details
+        + _kw("konto", 0.5)
         + _kw(
             "refund|payout|salary payment*|salary transfer*|pay me|erstattung|remboursement|reembolso", 0.5
         ),
@@ -784,6 +874,34 @@ INTENTS: tuple[Intent, ...] = (
             "bank details for salary payment",
         ),
         (Evidence("bank_account", 1.0, ("iban",)),),
+    ),
+)
+
+INTENTS = (
+    *INTENTS,
+    Intent(
+        "civil_status",
+        "a civil status check",
+        _kw(
+            "birth certificate|marriage certificate|civil status|certificate of birth|geburtsurkunde|heiratsurkunde|"
+            "personenstand*|acte de naissance|acte de mariage|etat civil|livret de famille|partida de nacimiento|"
+            "certificado de nacimiento|certificado de matrimonio|acta de nacimiento|registro civil"
+        )
+        + _kw("wedding|marriage|married|heirat*|mariage|marie|boda|matrimonio|casarme", 0.5),
+        (),
+        (Evidence("civil_status", 1.0, ("given_name?", "family_name?", "birth_date?", "birth_place?")),),
+    ),
+    Intent(
+        "event",
+        "an event admission check",
+        _kw(
+            "concert ticket|event ticket|festival ticket|my ticket for|ticket for the concert|ticket for the show|eintrittskarte|konzertkarte|"
+            "billet de concert|entrada para el concierto"
+        )
+        + _kw("concert|gig|festival|konzert|spectacle|concierto", 0.8)
+        + _kw("stadium|theatre|theater|cinema|museum|kino|theatre|cine|teatro", 0.4),
+        (),
+        (Evidence("event_ticket", 1.0, ("event_name?", "seat?", "event_date?")),),
     ),
 )
 
@@ -832,7 +950,11 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
         "registration with a professional body or chamber",
         "licence to practise my profession",
     ),
-    "training": ("certificate that I completed a training course", "proof I took a first aid class"),
+    "training": (
+        "certificate that I completed a training course",
+        "proof I finished a professional workshop",
+    ),
+    "first_aid": ("proof I took a first aid class", "certificate of my first aid training"),
     "skills": (
         "show my professional certification",
         "proof of my technical skills",
@@ -843,6 +965,8 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
     "transit": ("show my public transport pass", "season ticket for buses and trains"),
     "conduct": ("criminal record check", "certificate of good conduct for a new job"),
     "banking": ("give my IBAN for a direct debit", "bank account details for payments"),
+    "civil_status": ("show my birth certificate", "civil status documents for the wedding"),
+    "event": ("show my ticket at the concert entrance", "admission ticket for the event"),
 }
 
 INTENTS = tuple(

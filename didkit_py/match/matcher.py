@@ -215,6 +215,10 @@ def _kinds_of(cred: HeldCredential) -> frozenset[str]:
     for k in KINDS:
         if k.claim_pattern is not None and any(k.claim_pattern.match(x) for x in keys):
             found.add(k.id)
+    values = normalize(text_view(cred))
+    for k in KINDS:
+        if k.value_pattern is not None and k.value_pattern.search(values):
+            found.add(k.id)
     for k in KINDS:
         if k.id in found:
             found -= set(k.excludes)
@@ -473,7 +477,9 @@ class Matcher:
         for lx, sm in zip(lex, best, strict=True):
             # embedding evidence: 0 at the threshold, 1 at a near-paraphrase (0.85)
             e = max(0.0, (sm - self.intent_threshold) / (0.85 - self.intent_threshold))
-            out.append(max(lx, min(1.0, e)) + (0.1 * sm if lx else 0.0))
+            base = max(lx, min(1.0, e))
+            # similarity breaks ties between intents, but never lifts a weak cue over the bar
+            out.append(base + (0.1 * sm if lx and base >= self.min_intent_score else 0.0))
         return out
 
     def _recommend_nl(
@@ -494,6 +500,7 @@ class Matcher:
             return self._generic(purpose, infos, sims)
         chosen = [i for i, s in enumerate(iscores) if s > 0 and s >= self.relative_cutoff * top]
         age = _requested_age(normalize(purpose), purpose)
+        overlap = {i.cred.id: _overlap(purpose, i) for i in infos}
         best: dict[str, tuple[float, Recommendation]] = {}
         for i in chosen:
             intent = INTENTS[i]
@@ -505,7 +512,8 @@ class Matcher:
                     claims = _evidence_claims(info, ev, age)
                     if claims is None:
                         continue
-                    score = strength * ev.weight * (0.9 + 0.1 * sim)
+                    # dense similarity plus literal overlap orders credentials of the same kind
+                    score = strength * ev.weight * (0.85 + 0.1 * sim + 0.05 * overlap[info.cred.id])
                     if info.cred.selective_disclosure:
                         score += 0.01
                     score = max(0.0, min(1.0, score))
@@ -572,6 +580,15 @@ class Matcher:
                 "purpose", info.cred.selective_disclosure,
             )))  # fmt: skip
         return self._finish(items)
+
+
+def _overlap(purpose: str, info: _CredInfo) -> float:
+    """Share of the purpose's content words found (or inflected) in the credential's text view."""
+    content = [t for t in set(normalize(purpose).split()) if len(t) >= 4 and t not in _STOPWORDS]
+    if not content:
+        return 0.0
+    have = set(info.tokens)
+    return sum(1 for t in content if any(_inflected(h, t) or _inflected(t, h) for h in have)) / len(content)
 
 
 #: Words that say nothing about what is asked for (EN/DE/FR/ES), for the lexical fallback.

@@ -489,6 +489,30 @@ class EthrMethod:
             resolution_metadata={"contentType": "application/did+ld+json"},
         )
 
+    async def history(self, did: str) -> list[RegistryEvent]:
+        """Every registry event of ``did``, oldest first, each with its block time.
+
+        For risk signals (how old is this key, was the owner just rotated?): one batched call,
+        one ``eth_getLogs``, plus block reads only for nodes that omit ``blockTimestamp``.
+        """
+        from dataclasses import replace
+
+        parsed = parse_ethr_did(did)
+        net = self.network_for(parsed.network)
+        rpc = self._rpc[net.chain_id]
+        try:
+            (changed_raw,) = await rpc.batch(
+                [("eth_call", [{"to": net.registry, "data": changed_call_data(parsed.address)}, "latest"])]
+            )
+            if not isinstance(changed_raw, str) or len(changed_raw) != 66:
+                raise ResolutionError(f"no ERC-1056 registry at {net.registry}", code="registry.not_deployed")
+            history = await self._history(rpc, net, parsed.address, int(changed_raw, 16))
+            times = {e.block_number: e.block_timestamp for e in history if e.block_timestamp is not None}
+            await self._fill_times(rpc, times, {e.block_number for e in history})
+        except (NetworkError, ChainError) as exc:
+            raise ResolutionError(f"cannot read the did:ethr registry: {exc.message}", code=exc.code) from exc
+        return [replace(e, block_timestamp=times[e.block_number]) for e in history]
+
     async def _fill_times(self, rpc: AsyncJsonRpc, times: dict[int, int], blocks: Iterable[int]) -> None:
         missing = sorted(b for b in blocks if b not in times)
         if not missing:

@@ -177,6 +177,34 @@ def test_address_form_dids_and_unchanged_dids(node: Any, chain: TestChain) -> No
         assert a == b, d
 
 
+def test_network_names_resolve_the_same(node: Any, chain: TestChain) -> None:
+    """DIDs that name the network (``did:ethr:dev:0x…``) instead of giving its hex chain id."""
+    from didkit_py.did.ethr import EthrNetwork
+
+    client = chain.client()
+    ident = create_identity(chain.config.chain_id)
+    chain.fund(ident.address, client=client)
+    client.add_service(ident.did, ident.key, "Hub", "https://named.example")
+    _settle(client)
+    cfg = chain.config
+    named = f"did:ethr:dev:{ident.address}"
+    net = EthrNetwork(chain_id=cfg.chain_id, rpc_url=cfg.url, registry=cfg.registry, name="dev")
+    r = asyncio.run(EthrMethod([net]).resolve(named))
+    ours = {"didDocument": r.document, "didDocumentMetadata": r.document_metadata,
+            "didResolutionMetadata": r.resolution_metadata}  # fmt: skip
+    (theirs,) = node(
+        "ethr_resolve.mjs",
+        {
+            "rpcUrl": cfg.url,
+            "chainId": cfg.chain_id,
+            "registry": cfg.registry,
+            "name": "dev",
+            "dids": [named],
+        },
+    )
+    assert ours == theirs
+
+
 def test_dids_changed_by_ethr_did_controller_resolve_the_same(node: Any, chain: TestChain) -> None:
     client = chain.client()
     owner = Account.create()

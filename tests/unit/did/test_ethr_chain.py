@@ -160,3 +160,21 @@ def _xfail_if_validator_rejects_ethr_documents(doc: dict) -> None:
         validate_did_document(doc, doc["id"])
     except InvalidInput:
         pytest.xfail("validate_did_document rejects did:ethr documents (pydid/pydantic incompatibility)")
+
+
+def test_history_for_risk_signals(chain: TestChain, client: RegistryClient, identity: EthrIdentity) -> None:
+    r1 = client.add_service(identity.did, identity.key, "Hub", "https://h.example")
+    r2 = client.add_key(identity.did, identity.key, KeyType.ED25519, generate_key(KeyType.ED25519).public_key)
+    events = asyncio.run(EthrMethod([chain.config.network()]).history(identity.did))
+    assert [(e.kind, e.block_number) for e in events] == [
+        ("DIDAttributeChanged", r1.block_number),
+        ("DIDAttributeChanged", r2.block_number),
+    ]
+    assert [e.block_timestamp for e in events] == [e.block_timestamp for e in client.history(identity.did)]
+    assert events[1].name_text == "did/pub/Ed25519/veriKey/base58"
+    assert (
+        asyncio.run(
+            EthrMethod([chain.config.network()]).history(create_identity(1).did.replace("0x1", "0x539"))
+        )
+        == []
+    )

@@ -162,7 +162,11 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
         service = IssuerService(
             make_sessionmaker(engine),
             wrapper=KeyWrapper(settings.kek_bytes()),
-            hasher=ApiKeyHasher(cache_seconds=settings.api_key_cache_seconds),
+            hasher=ApiKeyHasher(
+                cache_seconds=settings.api_key_cache_seconds,
+                time_cost=settings.api_key_argon2_time_cost,
+                memory_cost=settings.api_key_argon2_memory_kib,
+            ),
             base_url=settings.base_url(),
             status_list_length=settings.status_list_length,
         )
@@ -364,4 +368,7 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
             return Response(status_code=304, headers=headers)
         return Response(raw, media_type="application/vc+ld+json", headers=headers)
 
+    from .oid4vci import add_oid4vci_routes
+
+    add_oid4vci_routes(app, ctx, principal_for)
     return app

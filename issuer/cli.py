@@ -44,7 +44,11 @@ def _service(settings: IssuerSettings | None = None) -> IssuerService:
     return IssuerService(
         make_sessionmaker(engine),
         wrapper=KeyWrapper(settings.kek_bytes()),
-        hasher=ApiKeyHasher(cache_seconds=0),
+        hasher=ApiKeyHasher(
+            cache_seconds=0,
+            time_cost=settings.api_key_argon2_time_cost,
+            memory_cost=settings.api_key_argon2_memory_kib,
+        ),
         base_url=settings.base_url(),
         status_list_length=settings.status_list_length,
     )

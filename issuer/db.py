@@ -178,6 +178,7 @@ class Offer(Base):
     code_enc: Mapped[bytes] = mapped_column(LargeBinary)
     tx_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     tx_code_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     claims: Mapped[dict[str, Any]] = mapped_column(JSON)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     token_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -207,6 +207,7 @@ def upgrade() -> None:
         sa.Column("code_enc", sa.LargeBinary(), nullable=False),
         sa.Column("tx_code_hash", sa.String(length=64), nullable=True),
         sa.Column("tx_code_length", sa.Integer(), nullable=True),
+        sa.Column("failed_attempts", sa.Integer(), nullable=False),
         sa.Column("claims", sa.JSON(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=True),
         sa.Column("token_expires_at", sa.DateTime(timezone=True), nullable=True),

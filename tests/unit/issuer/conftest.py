@@ -93,6 +93,8 @@ def api(db_url: str) -> Iterator[Api]:
         public_url=BASE,
         max_body_bytes=64_000,
         status_cache_seconds=30,
+        api_key_argon2_time_cost=1,
+        api_key_argon2_memory_kib=1024,  # cheap hashes keep the suite fast; production uses 19 MiB
     )
     app = create_app(settings)
     service: IssuerService = app.state.ctx.service

@@ -1,0 +1,453 @@
+"""OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow (issuer side).
+
+https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html
+
+Each tenant is its own Credential Issuer (and Authorization Server) with identifier
+``{base}/{tenant}``; its metadata lives at ``{base}/.well-known/openid-credential-issuer/{tenant}``
+and ``{base}/.well-known/oauth-authorization-server/{tenant}`` (§12.2.2, RFC 8414 §3.1), and also
+under ``{base}/{tenant}/.well-known/…`` for clients that append the suffix.
+
+Secrets (pre-authorized codes, tx codes, access tokens, nonces) are stored as SHA-256 hashes;
+the pre-authorized code is also kept under the KEK so an offer can be fetched by reference. Nonces
+are single use: a proof is accepted only if deleting its nonce row affected exactly one row, so a
+replayed proof JWT fails on every worker. Batch issuance: one credential per proof.
+"""
+
+import io
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import jsonschema
+import segno
+from fastapi import Body, Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import case, delete, select, update
+from starlette.concurrency import run_in_threadpool
+
+from didkit_py.did import default_resolver
+from didkit_py.errors import DidkitError, InvalidInput, NotFound
+from didkit_py.keys import KeyPair, public_jwk
+from didkit_py.oid4vc.vci import (
+    PRE_AUTHORIZED_GRANT,
+    check_proof_jwt,
+    credential_offer_uri,
+    parse_credential_request,
+    parse_token_request,
+)
+
+from .db import Nonce, Offer, Template
+from .secrets_ import sha256_hex
+from .service import VC_V2, Principal, _eq
+
+if TYPE_CHECKING:
+    from .app import AppContext
+
+__all__ = ["OAuthError", "add_oid4vci_routes"]
+
+NO_STORE = {"Cache-Control": "no-store"}
+MAX_TX_ATTEMPTS = 5
+PROOF_ALGS = ["EdDSA", "ES256", "ES256K"]
+
+
+class OAuthError(Exception):
+    """An OAuth / OpenID4VCI error response (RFC 6749 §5.2, OpenID4VCI §8.3.1.2)."""
+
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+def _credential_configuration(t: Template) -> dict[str, Any]:
+    body = t.body
+    types = ["VerifiableCredential", *[x for x in body.get("types", []) if x != "VerifiableCredential"]]
+    common: dict[str, Any] = {
+        "cryptographic_binding_methods_supported": ["did:key", "did:jwk", "jwk"],
+        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": PROOF_ALGS}},
+        "credential_metadata": {"display": [{"name": t.name}]},
+    }
+    fmt = t.format
+    if fmt == "vc+jwt":
+        return {
+            "format": "jwt_vc_json",
+            "credential_signing_alg_values_supported": ["EdDSA", "ES256"],
+            "credential_definition": {"type": types},
+            **common,
+        }
+    if fmt == "dc+sd-jwt":
+        return {
+            "format": "dc+sd-jwt",
+            "vct": body.get("vct") or types[-1],
+            "credential_signing_alg_values_supported": ["EdDSA", "ES256"],
+            **common,
+        }
+    return {
+        "format": "ldp_vc",
+        "credential_signing_alg_values_supported": [fmt],
+        "credential_definition": {"@context": [VC_V2, *body.get("contexts", [])], "type": types},
+        **common,
+    }
+
+
+def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[[str], Any]) -> None:
+    """Register the OpenID4VCI endpoints and the authenticated offer API on ``app``."""
+    service = ctx.service
+    settings = ctx.settings
+    base = service.base_url
+    resolver = default_resolver()
+
+    @app.exception_handler(OAuthError)
+    async def _oauth_error(_request: Request, exc: OAuthError) -> JSONResponse:
+        headers = dict(NO_STORE)
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+        return JSONResponse(
+            {"error": exc.error, "error_description": exc.description}, exc.status, headers=headers
+        )
+
+    def issuer_id(slug: str) -> str:
+        return f"{base}/{slug}"
+
+    def tenant_or_404(slug: str) -> Any:
+        with service.sessions() as s:
+            return service.tenant_by_slug(s, slug)
+
+    # ------------------------------------------------------------------ metadata
+
+    def issuer_metadata(tenant: str) -> JSONResponse:
+        t = tenant_or_404(tenant)
+        with service.sessions() as s:
+            templates = list(
+                s.scalars(select(Template).where(Template.tenant_id == t.id).order_by(Template.name))
+            )
+        ci = issuer_id(t.slug)
+        return JSONResponse(
+            {
+                "credential_issuer": ci,
+                "authorization_servers": [ci],
+                "credential_endpoint": f"{ci}/credential",
+                "nonce_endpoint": f"{ci}/nonce",
+                "batch_credential_issuance": {"batch_size": settings.max_batch_size},
+                "display": [{"name": t.name}],
+                "credential_configurations_supported": {
+                    tpl.name: _credential_configuration(tpl) for tpl in templates
+                },
+            },
+            headers={"Cache-Control": "max-age=60"},
+        )
+
+    def as_metadata(tenant: str) -> JSONResponse:
+        t = tenant_or_404(tenant)
+        ci = issuer_id(t.slug)
+        return JSONResponse(
+            {
+                "issuer": ci,
+                "token_endpoint": f"{ci}/token",
+                "grant_types_supported": [PRE_AUTHORIZED_GRANT],
+                "pre-authorized_grant_anonymous_access_supported": True,
+                "response_types_supported": [],
+            },
+            headers={"Cache-Control": "max-age=60"},
+        )
+
+    app.get("/.well-known/openid-credential-issuer/{tenant}", tags=["openid4vci"])(issuer_metadata)
+    app.get("/{tenant}/.well-known/openid-credential-issuer", tags=["openid4vci"], include_in_schema=False)(
+        issuer_metadata
+    )
+    app.get("/.well-known/oauth-authorization-server/{tenant}", tags=["openid4vci"])(as_metadata)
+    app.get("/{tenant}/.well-known/oauth-authorization-server", tags=["openid4vci"], include_in_schema=False)(
+        as_metadata
+    )
+
+    # ------------------------------------------------------------------ offers (API key)
+
+    Issue = Annotated[Principal, Depends(principal_for("issue"))]
+
+    @app.post("/offers", tags=["openid4vci"], status_code=201)
+    def create_offer(principal: Issue, body: Annotated[Any, Body()]) -> dict[str, Any]:
+        """A credential offer for one template and subject (claims validated now, issued later)."""
+        if not isinstance(body, dict):
+            raise InvalidInput("body must be a JSON object", code="request.invalid", at="/")
+        ident = body.get("template")
+        claims = body.get("claims", {})
+        if not isinstance(ident, str):
+            raise InvalidInput("template is required", code="request.invalid", at="/template")
+        if not isinstance(claims, dict):
+            raise InvalidInput("claims must be a JSON object", code="request.invalid", at="/claims")
+        want_tx = body.get("tx_code", False)
+        if not isinstance(want_tx, bool):
+            raise InvalidInput("tx_code must be a boolean", code="request.invalid", at="/tx_code")
+        now = service.clock()
+        with service.sessions.begin() as s:
+            tpl = service._find_template(s, principal.tenant_id, ident)
+            validator = jsonschema.Draft202012Validator(tpl.body.get("subject_schema") or {})
+            errors = sorted(validator.iter_errors(claims), key=lambda e: list(e.absolute_path))
+            if errors:
+                at = "/claims" + "".join(f"/{p}" for p in errors[0].absolute_path)
+                raise InvalidInput(errors[0].message[:300], code="schema.invalid", at=at)
+            offer_id = str(uuid.uuid4())
+            code = secrets.token_urlsafe(32)
+            tx_code = f"{secrets.randbelow(10**6):06d}" if want_tx else None
+            s.add(
+                Offer(
+                    id=offer_id,
+                    tenant_id=principal.tenant_id,
+                    template_id=tpl.id,
+                    code_hash=sha256_hex(code),
+                    code_enc=service._wrapper.wrap(code.encode(), aad=offer_id),
+                    tx_code_hash=sha256_hex(tx_code) if tx_code else None,
+                    tx_code_length=6 if tx_code else None,
+                    failed_attempts=0,
+                    claims=claims,
+                    token_hash=None,
+                    token_expires_at=None,
+                    expires_at=now + timedelta(seconds=settings.offer_ttl_seconds),
+                    redeemed_at=None,
+                    issued_count=0,
+                    created_at=now,
+                )
+            )
+            service._audit(
+                s,
+                principal.tenant_id,
+                principal.key_id,
+                "offer.create",
+                template_id=tpl.id,
+                details={"offer_id": offer_id},
+            )
+            offer = _offer_json(principal.tenant_slug, tpl.name, code, 6 if tx_code else None)
+        by_ref = f"{issuer_id(principal.tenant_slug)}/offers/{offer_id}"
+        out: dict[str, Any] = {
+            "offer_id": offer_id,
+            "credential_offer": offer,
+            "credential_offer_uri": by_ref,
+            "deep_link": credential_offer_uri(offer_uri=by_ref),
+            "deep_link_by_value": credential_offer_uri(offer),
+            "qr_svg": f"{by_ref}/qr.svg",
+            "qr_png": f"{by_ref}/qr.png",
+            "expires_in": settings.offer_ttl_seconds,
+        }
+        if tx_code:
+            out["tx_code"] = tx_code  # shown once: the operator sends it on another channel
+        return out
+
+    def _offer_json(slug: str, config_id: str, code: str, tx_len: int | None) -> dict[str, Any]:
+        grant: dict[str, Any] = {"pre-authorized_code": code}
+        if tx_len:
+            grant["tx_code"] = {
+                "input_mode": "numeric",
+                "length": tx_len,
+                "description": "PIN from the issuer",
+            }
+        return {
+            "credential_issuer": issuer_id(slug),
+            "credential_configuration_ids": [config_id],
+            "grants": {PRE_AUTHORIZED_GRANT: grant},
+        }
+
+    def _live_offer(tenant: str, offer_id: str) -> tuple[Any, Offer, Template]:
+        t = tenant_or_404(tenant)
+        with service.sessions() as s:
+            o = s.get(Offer, offer_id) if len(offer_id) <= 64 else None
+            if (
+                o is None
+                or o.tenant_id != t.id
+                or o.redeemed_at is not None
+                or o.expires_at <= service.clock()
+            ):
+                raise NotFound("no such offer (or it expired or was used)", code="offer.notFound")
+            tpl = s.get(Template, o.template_id)
+            assert tpl is not None
+            return t, o, tpl
+
+    @app.get("/{tenant}/offers/{offer_id}", tags=["openid4vci"])
+    def offer_by_reference(tenant: str, offer_id: str) -> JSONResponse:
+        t, o, tpl = _live_offer(tenant, offer_id)
+        code = service._wrapper.unwrap(o.code_enc, aad=o.id).decode()
+        return JSONResponse(_offer_json(t.slug, tpl.name, code, o.tx_code_length), headers=NO_STORE)
+
+    @app.get("/{tenant}/offers/{offer_id}/qr.{ext}", tags=["openid4vci"])
+    def offer_qr(tenant: str, offer_id: str, ext: str) -> Response:
+        t, o, _ = _live_offer(tenant, offer_id)
+        link = credential_offer_uri(offer_uri=f"{issuer_id(t.slug)}/offers/{o.id}")
+        qr = segno.make(link, error="m")
+        buf = io.BytesIO()
+        if ext == "svg":
+            qr.save(buf, kind="svg", scale=4)
+            return Response(buf.getvalue(), media_type="image/svg+xml", headers=NO_STORE)
+        if ext == "png":
+            qr.save(buf, kind="png", scale=6)
+            return Response(buf.getvalue(), media_type="image/png", headers=NO_STORE)
+        raise NotFound("QR codes are .svg or .png", code="notFound")
+
+    # ------------------------------------------------------------------ token, nonce
+
+    @app.post("/{tenant}/token", tags=["openid4vci"])
+    async def token(tenant: str, request: Request) -> JSONResponse:
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        try:
+            code, tx = parse_token_request(form)
+        except InvalidInput as exc:
+            raise OAuthError(exc.code.removeprefix("oid4vci."), str(exc)) from None
+        return JSONResponse(await run_in_threadpool(_redeem, tenant, code, tx), headers=NO_STORE)
+
+    def _redeem(tenant: str, code: str, tx: str | None) -> dict[str, Any]:
+        invalid = OAuthError("invalid_grant", "the pre-authorized code is invalid, expired or used")
+        try:
+            t = tenant_or_404(tenant)
+        except NotFound:
+            raise invalid from None
+        now = service.clock()
+        with service.sessions() as s:
+            o = s.scalar(select(Offer).where(Offer.code_hash == sha256_hex(code), Offer.tenant_id == t.id))
+            if o is None or o.redeemed_at is not None or o.expires_at <= now:
+                raise invalid
+        if o.tx_code_hash is not None:
+            if tx is None or not _eq(o.tx_code_hash, sha256_hex(tx)):
+                # Count the miss; the MAX_TX_ATTEMPTS-th miss burns the offer.
+                with service.sessions.begin() as s:
+                    s.execute(
+                        update(Offer)
+                        .where(Offer.id == o.id)
+                        .values(
+                            failed_attempts=Offer.failed_attempts + 1,
+                            redeemed_at=case(
+                                (Offer.failed_attempts + 1 >= MAX_TX_ATTEMPTS, now), else_=Offer.redeemed_at
+                            ),
+                        )
+                    )
+                raise OAuthError("invalid_grant", "the tx_code is wrong")
+        elif tx is not None:
+            raise OAuthError("invalid_request", "this offer has no tx_code")
+        access = secrets.token_urlsafe(32)
+        with service.sessions.begin() as s:
+            done = s.execute(
+                update(Offer)
+                .where(Offer.id == o.id, Offer.redeemed_at.is_(None))
+                .values(
+                    redeemed_at=now,
+                    token_hash=sha256_hex(access),
+                    token_expires_at=now + timedelta(seconds=settings.access_token_ttl_seconds),
+                )
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise invalid  # another worker redeemed it first
+        return {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": settings.access_token_ttl_seconds,
+        }
+
+    @app.post("/{tenant}/nonce", tags=["openid4vci"])
+    def nonce(tenant: str) -> JSONResponse:
+        t = tenant_or_404(tenant)
+        value = secrets.token_urlsafe(24)
+        now = service.clock()
+        with service.sessions.begin() as s:
+            s.execute(delete(Nonce).where(Nonce.expires_at <= now))
+            s.add(
+                Nonce(
+                    value_hash=sha256_hex(value),
+                    tenant_id=t.id,
+                    expires_at=now + timedelta(seconds=settings.nonce_ttl_seconds),
+                )
+            )
+        return JSONResponse({"c_nonce": value}, headers=NO_STORE)
+
+    def _consume(tenant_id: str, value: str) -> bool:
+        with service.sessions.begin() as s:
+            res = s.execute(
+                delete(Nonce).where(
+                    Nonce.value_hash == sha256_hex(value),
+                    Nonce.tenant_id == tenant_id,
+                    Nonce.expires_at > service.clock(),
+                )
+            )
+            return bool(res.rowcount == 1)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ credential
+
+    @app.post("/{tenant}/credential", tags=["openid4vci"])
+    async def credential(
+        tenant: str, body: Annotated[Any, Body()], authorization: Annotated[str | None, Header()] = None
+    ) -> JSONResponse:
+        bad_token = OAuthError("invalid_token", "the access token is invalid or expired", 401)
+        if not authorization or authorization[:7].lower() != "bearer " or len(authorization) > 200:
+            raise bad_token
+        access = authorization[7:].strip()
+        t, o, tpl = await run_in_threadpool(_offer_for_token, tenant, access, bad_token)
+        try:
+            config_id, jwts = parse_credential_request(body)
+        except InvalidInput as exc:
+            raise OAuthError(exc.code.removeprefix("oid4vci."), str(exc)) from None
+        if config_id != tpl.name:
+            raise OAuthError("unknown_credential_configuration", "this token is for another credential")
+        if not jwts:
+            raise OAuthError("invalid_proof", "a jwt proof of possession is required")
+        if len(jwts) > settings.max_batch_size:
+            raise OAuthError("invalid_proof", f"at most {settings.max_batch_size} proofs per request")
+        audience = issuer_id(t.slug)
+
+        async def consume(value: str) -> bool:
+            return await run_in_threadpool(_consume, t.id, value)
+
+        checks = []
+        for jwt in jwts:
+            try:
+                checks.append(
+                    await check_proof_jwt(
+                        jwt, resolver=resolver, audience=audience, now=service.clock(), consume_nonce=consume
+                    )
+                )
+            except DidkitError as exc:
+                code = exc.code.removeprefix("oid4vci.")
+                raise OAuthError(code if code == "invalid_nonce" else "invalid_proof", str(exc)) from None
+        out = await run_in_threadpool(_issue_batch, t, o, tpl, checks)
+        return JSONResponse({"credentials": [{"credential": c} for c in out]}, headers=NO_STORE)
+
+    def _offer_for_token(tenant: str, access: str, bad: OAuthError) -> tuple[Any, Offer, Template]:
+        try:
+            t = tenant_or_404(tenant)
+        except NotFound:
+            raise bad from None
+        with service.sessions() as s:
+            o = s.scalar(select(Offer).where(Offer.token_hash == sha256_hex(access), Offer.tenant_id == t.id))
+            if o is None or o.token_expires_at is None or o.token_expires_at <= service.clock():
+                raise bad
+            tpl = s.get(Template, o.template_id)
+            assert tpl is not None
+            return t, o, tpl
+
+    def _issue_batch(t: Any, o: Offer, tpl: Template, checks: list[Any]) -> list[Any]:
+        with service.sessions.begin() as s:
+            done = s.execute(
+                update(Offer)
+                .where(Offer.id == o.id, Offer.issued_count + len(checks) <= settings.max_batch_size)
+                .values(issued_count=Offer.issued_count + len(checks))
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise OAuthError("invalid_request", "this offer has issued all its credentials")
+        principal = Principal(t.id, t.slug, f"offer:{o.id[:8]}", frozenset({"issue"}))
+        out = []
+        for check in checks:
+            subject = dict(o.claims)
+            holder_key = None
+            if check.holder_did:
+                subject["id"] = check.holder_did
+            if tpl.format == "dc+sd-jwt":
+                holder_key = check.jwk or public_jwk(KeyPair(check.key_type, check.public_key))
+            cred = {"@context": [VC_V2], "type": ["VerifiableCredential"], "credentialSubject": subject}
+            secured, _replayed, fmt = service.issue(
+                principal,
+                cred,
+                {"template": tpl.id},
+                holder_key=holder_key,
+                via="oid4vci",
+            )
+            ctx.issued.labels(fmt, "oid4vci").inc()
+            out.append(secured)
+        return out

@@ -135,7 +135,7 @@ KINDS: tuple[Kind, ...] = (
     _k(
         "student_id",
         "student ID",
-        r"student|enrol+ment|immatrikul|matricul|etudiant|estudiante|studierend",
+        r"student ?(id|card|pass)|\bstudent\b(?! ?(finance|loan|grant))|enrol+ment|immatrikul|matricul|studierendenausweis|studentenausweis|carte etudiant|carnet de estudiante",
         r"^(studentnumber|matriculationnumber|studentid|matrikelnummer)$",
     ),
     _k(
@@ -213,13 +213,26 @@ KINDS: tuple[Kind, ...] = (
     _k(
         "transit",
         "transit pass",
-        r"transit|(bus|train|tram|metro|rail|transport) ?ticket|travel ?pass|transport ?pass|public ?transport|bahncard|fahrkarte|fahrschein|abonnement|\babono\b|season ?pass",
+        r"transit|(bus|train|tram|metro|rail|transport) ?ticket|travel ?pass|transport ?pass|public ?transport|bahncard|fahrkarte|fahrschein|abonnement|\babono\b|season ?pass|semester ?ticket|deutschlandticket|monthly ?pass|monatskarte",
+        r"^(zone|zones|travelzone|farezone)$",
     ),
     _k(
         "event_ticket",
         "event ticket",
         r"concert|event|festival|admission|entry ?ticket|theat(re|er)|cinema|stadium|match ?ticket|\bgig\b|konzert|spectacle|concierto|entrada",
         excludes=("transit",),
+    ),
+    _k(
+        "vehicle_insurance",
+        "vehicle insurance",
+        r"(car|vehicle|motor|kfz|auto|automobile) ?insurance|kfz ?versicherung|autoversicherung|assurance auto|seguro (del |de )?coche",
+        excludes=("health_insurance",),
+    ),
+    _k(
+        "residence_permit",
+        "residence permit",
+        r"residence ?permit|aufenthalts\w*|niederlassungserlaubnis|titre de sejour|permis de sejour|permiso de residencia|"
+        r"tarjeta de residencia|\bvisa\b|work ?permit|arbeitserlaubnis",
     ),
     _k(
         "civil_status",
@@ -473,6 +486,17 @@ ROLES: dict[str, Role] = {
             "place of birth",
             ("placeofbirth", "birthplace", "geburtsort", "lieudenaissance", "lugardenacimiento"),
         ),
+        Role(
+            "permit_type",
+            "permit type",
+            ("permittype", "permitcategory", "residencetitle", "visatype", "titletype"),
+        ),
+        Role("policy_number", "policy number", ("policynumber", "insurancenumber", "contractnumber")),
+        Role(
+            "vehicle_plate",
+            "licence plate",
+            ("vehicleplate", "licenceplate", "licenseplate", "plate", "registrationnumber", "kennzeichen"),
+        ),
         Role("event_name", "event", ("event", "eventname", "title", "performance")),
         Role("seat", "seat", ("seat", "seatnumber", "platz", "place", "asiento")),
         Role("event_date", "event date", ("eventdate", "date", "performancedate")),
@@ -700,10 +724,12 @@ INTENTS: tuple[Intent, ...] = (
         "health_insurance",
         "a health insurance check",
         _kw(
-            "health insurance|insurance|insured|insurance card|medical insurance|health coverage|coverage|ehic|krankenversicherung|"
-            "versicherung*|versichert*|krankenkasse|gesundheitskarte|assurance maladie|assurance|mutuelle|carte vitale|seguro medico|"
-            "seguro de salud|seguro|tarjeta sanitaria"
+            "health insurance|health insurance card|insurance card|medical insurance|health coverage|ehic|krankenversicherung|"
+            "krankenkasse|gesundheitskarte|krankenversicherungskarte|assurance maladie|mutuelle|carte vitale|seguro medico|"
+            "seguro de salud|tarjeta sanitaria"
         )
+        # insurance of what? on its own a strong hint, not a certainty (cars and homes are insured too)
+        + _kw("insurance|insured|coverage|versicherung*|versichert*|assurance|assure|seguro|asegurado", 0.7)
         + _kw(
             "hospital|clinic|doctor|physician|krankenhaus|klinik|arzt|arztin|hopital|clinique|medecin|clinica|medico",
             0.6,
@@ -851,9 +877,13 @@ INTENTS: tuple[Intent, ...] = (
         "a background check",
         _kw(
             "criminal record|background check|police certificate|police clearance|certificate of good conduct|good conduct|clean record|"
-            "fuhrungszeugnis|polizeiliches|vorstrafe*|casier judiciaire|extrait de casier|antecedentes penales|certificado de antecedentes"
+            "fuhrungszeugnis|polizeiliches|vorstrafe*|casier judiciaire|extrait de casier|antecedentes penales|certificado de antecedentes|"
+            "buena conducta|bonne conduite|certificado de buena conducta|certificat de bonne conduite"
         )
-        + _kw("volunteer*|vulnerable|children|kindergarten|ehrenamt*|benevol*|voluntari*", 0.4),
+        + _kw(
+            "volunteer*|vulnerable|children|kindergarten|ehrenamt*|benevol*|voluntari*|guarderia|creche|kita",
+            0.4,
+        ),
         ("criminal record check for working with children",),
         (Evidence("conduct", 1.0, ("record_type", "record_entries?")),),
     ),
@@ -879,6 +909,29 @@ INTENTS: tuple[Intent, ...] = (
 
 INTENTS = (
     *INTENTS,
+    Intent(
+        "vehicle_insurance",
+        "a vehicle insurance check",
+        _kw(
+            "car insurance|car is insured|car insured|vehicle insurance|vehicle is insured|motor insurance|insurance for my car|"
+            "green card|kfz versicherung|autoversicherung|versicherungsnachweis fur das auto|assurance auto|voiture assuree|"
+            "seguro del coche|seguro de coche|coche asegurado"
+        ),
+        (),
+        (Evidence("vehicle_insurance", 1.0, ("policy_number", "vehicle_plate?")),),
+    ),
+    Intent(
+        "right_to_reside",
+        "a residence or work permit check",
+        _kw(
+            "residence permit|work permit|right to work|right to reside|allowed to work|allowed to live|permitted to work|"
+            "immigration status|visa|aufenthaltstitel|aufenthaltserlaubnis|aufenthaltsgenehmigung|niederlassungserlaubnis|"
+            "arbeitserlaubnis|titre de sejour|permis de sejour|permis de travail|carte de sejour|permiso de residencia|"
+            "tarjeta de residencia|permiso de trabajo"
+        ),
+        (),
+        (Evidence("residence_permit", 1.0, ("permit_type",)),),
+    ),
     Intent(
         "civil_status",
         "a civil status check",
@@ -966,6 +1019,8 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
     "conduct": ("criminal record check", "certificate of good conduct for a new job"),
     "banking": ("give my IBAN for a direct debit", "bank account details for payments"),
     "civil_status": ("show my birth certificate", "civil status documents for the wedding"),
+    "vehicle_insurance": ("prove my car is insured", "vehicle insurance certificate"),
+    "right_to_reside": ("show my residence permit", "prove I am allowed to work in this country"),
     "event": ("show my ticket at the concert entrance", "admission ticket for the event"),
 }
 

@@ -289,3 +289,43 @@ async def test_a_bare_credential_is_not_a_presentation(world: World) -> None:
     )
     assert report.verdict == "rejected"
     assert outcome(report, "challenge_domain") == ("failed", "presentation.unbound")
+
+
+async def test_disclosure_presentation_definition(world: World) -> None:
+    definition = {
+        "id": "degree-check",
+        "input_descriptors": [
+            {
+                "id": "degree",
+                "constraints": {
+                    "fields": [
+                        {
+                            "path": ["$.credentialSubject.degree.type"],
+                            "filter": {"type": "string", "const": "BachelorDegree"},
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    vp = world.vp([world.jwt()])
+    pol = Policies(disclosure=DisclosurePolicy(request=definition))
+    report = await world.make_verifier().verify_presentation(
+        vp, challenge="n-1", domain="https://rp.example", policies=pol
+    )
+    assert outcome(report, "disclosure") == ("passed", None), report.failed_checks()
+    definition["input_descriptors"][0]["constraints"]["fields"][0]["filter"]["const"] = "MasterDegree"  # type: ignore[index]
+    vp2 = world.vp([world.jwt()], challenge="n-2")
+    report = await world.make_verifier().verify_presentation(
+        vp2,
+        challenge="n-2",
+        domain="https://rp.example",
+        policies=Policies(disclosure=DisclosurePolicy(request=definition)),
+    )
+    assert outcome(report, "disclosure") == ("failed", "disclosure.unsatisfied")
+    bad = Policies(disclosure=DisclosurePolicy(request={"input_descriptors": "nope"}))
+    vp3 = world.vp([world.jwt()], challenge="n-3")
+    report = await world.make_verifier().verify_presentation(
+        vp3, challenge="n-3", domain="https://rp.example", policies=bad
+    )
+    assert outcome(report, "disclosure")[0] == "failed"

@@ -115,7 +115,9 @@ export async function verify({document, purpose, challenge, domain}) {
     }
   };
   collect(result.error);
-  return {verified: result.verified, errors};
+  // jsonld-signatures calls a document verified when *some* proof verifies; report each proof.
+  const proofsVerified = (result.results || []).map(r => r.verified);
+  return {verified: result.verified, errors, proofsVerified};
 }
 
 function _verifySuite(document) {

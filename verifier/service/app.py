@@ -536,5 +536,5 @@ def _deep_link(service: VerifierService, tx: Any) -> str:
 
 def _qr_svg(link: str) -> str:
     qr = segno.make(link, error="m", micro=False)
-    svg: str = qr.svg_inline(scale=4, dark="#000", light="#fff", omitsize=False)
+    svg: str = qr.svg_inline(scale=4, dark="#000", light="#fff", omitsize=True)
     return svg

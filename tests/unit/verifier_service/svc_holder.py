@@ -48,7 +48,7 @@ def read_request_object(jwt: str, client_id: str) -> dict[str, Any]:
 
 
 def degree_credential(
-    holder: Signer, issuer: Signer | None = None, **subject: Any
+    holder: Signer, issuer: Signer | None = None, *, now: datetime = NOW, **subject: Any
 ) -> tuple[dict[str, Any], Signer]:
     issuer = issuer or signer_for_key(generate_key(KeyType.BLS12381G2))
     doc = {
@@ -67,7 +67,7 @@ def degree_credential(
     base = issue(
         doc,
         signer=issuer,
-        now=NOW - timedelta(days=1),
+        now=now - timedelta(days=1),
         format="bbs-2023",
         extra={"mandatory_pointers": ["/issuer"]},
     )
@@ -75,13 +75,19 @@ def degree_credential(
 
 
 def bbs_vp_token(
-    base: Any, holder: Signer, request: dict[str, Any], qid: str, disclose: list[str]
+    base: Any,
+    holder: Signer,
+    request: dict[str, Any],
+    qid: str,
+    disclose: list[str],
+    *,
+    now: datetime = NOW,
 ) -> dict[str, Any]:
-    derived = derive(base, now=NOW, disclose=["/credentialSubject/id", *disclose])
+    derived = derive(base, now=now, disclose=["/credentialSubject/id", *disclose])
     vp = present(
         [derived],
         signer=holder,
-        now=NOW,
+        now=now,
         format="eddsa-rdfc-2022",
         challenge=request["nonce"],
         domain=request["client_id"],
@@ -90,11 +96,17 @@ def bbs_vp_token(
 
 
 def sd_jwt_vp_token(
-    token: str, holder: Signer, request: dict[str, Any], qid: str, disclose: list[str]
+    token: str,
+    holder: Signer,
+    request: dict[str, Any],
+    qid: str,
+    disclose: list[str],
+    *,
+    now: datetime = NOW,
 ) -> dict[str, Any]:
     shown = derive(
         token,
-        now=NOW,
+        now=now,
         disclose=disclose,
         holder=holder,
         challenge=request["nonce"],

@@ -758,10 +758,14 @@ INTENTS: tuple[Intent, ...] = (
         "library",
         "a library membership check",
         _kw(
-            "library|libraries|borrow|borrowing|e books|ebooks|lend|bibliothek|bucherei|stadtbucherei|ausleihen|bibliotheque|"
-            "mediatheque|emprunter|biblioteca|tomar prestado"
+            "library|libraries|library card|bibliothek|bucherei|stadtbucherei|bibliotheque|mediatheque|biblioteca|"
+            "borrow books|borrow e books|borrow ebooks|bucher ausleihen|emprunter des livres|sacar libros"
         )
-        + _kw("books|bucher|livres|libros", 0.6),
+        # one can borrow a drill from a neighbour: borrowing alone is a hint
+        + _kw(
+            "borrow|borrowing|lend|ausleihen|emprunter|tomar prestado|e books|ebooks|books|bucher|livres|libros",
+            0.6,
+        ),
         ("borrow books from the library",),
         (Evidence("library", 1.0, ("card_number",)),),
     ),

@@ -52,6 +52,15 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
 
 
+SERVER_PIDS: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to report load-independent cost."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_embedded(tmp: Path) -> tuple[TestChain, float]:
     import socket
 
@@ -80,6 +89,7 @@ def start_embedded(tmp: Path) -> tuple[TestChain, float]:
             break
     ready = time.monotonic() - t0
     info = json.loads("".join(lines))
+    SERVER_PIDS["embedded"] = proc.pid
 
     def stop() -> None:
         proc.send_signal(signal.SIGTERM)
@@ -237,8 +247,16 @@ def main() -> None:
             client = chain.client()
             owner = create_identity(chain.config.chain_id)
             chain.fund(owner.address, client=client)
-            tps = send_all(chain.url, raw_set_attributes(chain, client, owner.key, args.txs, "did/svc/Tps"))
+            raws = raw_set_attributes(chain, client, owner.key, args.txs, "did/svc/Tps")
+            pid = SERVER_PIDS.get(chain.backend)
+            cpu0 = cpu_seconds(pid) if pid else 0.0
+            tps = send_all(chain.url, raws)
             results.append((chain.backend, "setAttribute tx/s (raw, sequential)", f"{tps:.0f}", "", ""))
+            if pid:
+                per_tx = (cpu_seconds(pid) - cpu0) / len(raws) * 1000
+                results.append(
+                    (chain.backend, "  server CPU ms per tx (incl. receipt)", f"{per_tx:.1f}", "", "")
+                )
             ctps = client_tps(chain, client, max(10, args.txs // 4))
             results.append((chain.backend, "setAttribute tx/s (RegistryClient)", f"{ctps:.0f}", "", ""))
             gas_by_node[chain.backend] = gas_table(chain, client)

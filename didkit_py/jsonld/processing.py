@@ -198,17 +198,34 @@ def _unwrap(exc: BaseException) -> DidkitError:
     return InvalidInput(f"invalid JSON-LD: {code or type(exc).__name__}", code="jsonld.syntax")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _bad_string(text: str) -> None:
+    # JSON allows "\ud800"; Python then holds a lone surrogate, which is not a Unicode scalar
+    # value, has no UTF-8 form and so cannot be canonicalized or hashed (RFC 7493 I-JSON).
+    if _SURROGATE.search(text):
+        raise InvalidInput("string holds a lone UTF-16 surrogate", code="jsonld.unicode")
+
+
 def _check_depth(value: Any, depth: int = 0) -> None:
+    """Nesting depth and string validity of the input, before pyld sees it."""
     if depth > MAX_DEPTH:
         raise LimitExceeded("JSON-LD document nested too deeply", code="jsonld.depth")
     if isinstance(value, dict):
-        for v in value.values():
+        for k, v in value.items():
+            if isinstance(k, str):
+                _bad_string(k)
             if isinstance(v, dict | list):
                 _check_depth(v, depth + 1)
+            elif isinstance(v, str):
+                _bad_string(v)
     elif isinstance(value, list):
         for v in value:
             if isinstance(v, dict | list):
                 _check_depth(v, depth + 1)
+            elif isinstance(v, str):
+                _bad_string(v)
 
 
 def _check_expanded(value: Any) -> None:

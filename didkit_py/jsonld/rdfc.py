@@ -339,6 +339,8 @@ def parse_nquads(text: str) -> list[Quad]:
         text.encode("utf-8")
     except (AttributeError, UnicodeEncodeError) as exc:
         raise InvalidInput("N-Quads must be UTF-8 text", code="nquads.syntax") from exc
+    if re.search("[\ud800-\udfff]", text):
+        raise InvalidInput("N-Quads hold a lone UTF-16 surrogate", code="nquads.syntax")
     quads: list[Quad] = []
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip() or line.lstrip().startswith("#"):

@@ -439,7 +439,9 @@ async def verify_proof(
             )
         if challenge is not None:
             got = proof.get("challenge")
-            if not isinstance(got, str) or not hmac.compare_digest(got.encode(), challenge.encode()):
+            if not isinstance(got, str) or not hmac.compare_digest(
+                got.encode("utf-8", "surrogatepass"), challenge.encode("utf-8", "surrogatepass")
+            ):
                 raise VerificationError("proof challenge does not match", code="proof.challenge")
         if domain is not None:
             got_domain = _as_list(proof.get("domain"))

@@ -410,3 +410,20 @@ def test_http_get_failures_are_network_errors() -> None:
         ld3.load("https://ctx.example/a")
     with pytest.raises(ResolutionError):
         DocumentLoader(allow_remote=["https://ctx.example/"]).load("https://ctx.example/a")
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"@context": {"@vocab": "https://v.example/"}, "a": "\ud800"},
+        {"@context": {"@vocab": "https://v.example/"}, "a": ["ok", {"b": "x\udfff"}]},
+        {"@context": {"@vocab": "https://v.example/"}, "\udc00key": 1},
+    ],
+)
+def test_lone_surrogates_are_invalid_input(loader: DocumentLoader, doc: dict[str, Any]) -> None:
+    """JSON may spell "\\ud800"; it has no UTF-8 form, so it is refused, never a UnicodeError."""
+    with pytest.raises(InvalidInput) as info:
+        canonize_document(doc, loader=loader)
+    assert info.value.code == "jsonld.unicode"
+    with pytest.raises(InvalidInput):
+        parse_nquads('<https://s.example/> <https://p.example/> "\ud800" .')

@@ -325,3 +325,22 @@ def test_parse_datetime_never_crashes(text: str) -> None:
         return
     assert when.tzinfo is not None
     assert parse_datetime(format_datetime(when), at="created") == when.replace(microsecond=0)
+
+
+async def test_surrogates_in_proof_options_are_refused_not_crashing(
+    signer: tuple[str, KeyPair], loader: DocumentLoader, resolver: Resolver
+) -> None:
+    vp = {"@context": [V2], "type": ["VerifiablePresentation"]}
+    signed = _sign(signer, loader, document=vp, proof_purpose="authentication", challenge="c")
+    for field, value in (("challenge", "\ud800"), ("verificationMethod", "\ud800"), ("created", "\ud800")):
+        bad = copy.deepcopy(signed)
+        bad["proof"][field] = value
+        with pytest.raises(DidkitError):
+            await verify_proof(
+                bad,
+                resolver=resolver,
+                loader=loader,
+                expected_purpose="authentication",
+                challenge="c",
+                now=NOW,
+            )

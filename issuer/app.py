@@ -369,6 +369,8 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
         return Response(raw, media_type="application/vc+ld+json", headers=headers)
 
     from .oid4vci import add_oid4vci_routes
+    from .ui import add_ui_routes
 
     add_oid4vci_routes(app, ctx, principal_for)
+    add_ui_routes(app, ctx)
     return app

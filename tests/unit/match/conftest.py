@@ -13,6 +13,7 @@ from didkit_py.match import MiniLMEmbedder, ai_available
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT.parent / "shared" / "datasets" / "matcher-sample"
 DEV = ROOT / "bench" / "data" / "matcher-dev"
+OURS = [ROOT / "bench" / "data" / n for n in ("matcher-dev", "matcher-holdout", "matcher-holdout2")]
 
 
 class Dataset:
@@ -37,6 +38,12 @@ def sample() -> Dataset:
 @pytest.fixture(scope="session")
 def dev() -> Dataset:
     return Dataset(DEV)
+
+
+@pytest.fixture(scope="session", params=OURS, ids=[p.name for p in OURS])
+def ours(request: pytest.FixtureRequest) -> Dataset:
+    """Our own evaluation sets (bench/data/README.md)."""
+    return Dataset(request.param)
 
 
 @pytest.fixture(scope="session")

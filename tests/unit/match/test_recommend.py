@@ -113,17 +113,27 @@ def test_lexical_sample_targets(sample: Dataset, lexical: Matcher) -> None:
     )
 
 
-def test_lexical_dev_set(dev: Dataset, lexical: Matcher) -> None:
-    m = nl_metrics(_run_nl(lexical, dev), dev.of_kind("nl"))
-    assert m["p_at_1"] >= 0.85 and m["recall_at_3"] >= 0.85 and m["must_not_top3"] == 0
+def test_lexical_on_our_sets(ours: Dataset, lexical: Matcher) -> None:
+    m = nl_metrics(_run_nl(lexical, ours), ours.of_kind("nl"))
+    assert m["p_at_1"] >= 0.9 and m["recall_at_3"] >= 0.9 and m["must_not_top3"] == 0, m
 
 
 @pytest.mark.slow
-def test_embedding_sample_and_dev_targets(sample: Dataset, dev: Dataset, embedding: Matcher) -> None:
-    for ds in (sample, dev):
-        m = nl_metrics(_run_nl(embedding, ds), ds.of_kind("nl"))
-        assert m["p_at_1"] >= 0.9 and m["recall_at_3"] >= 0.9 and m["no_answer_acc"] >= 0.75, m
-        assert m["must_not_top3"] == 0
+def test_embedding_sample_target(sample: Dataset, embedding: Matcher) -> None:
+    m = nl_metrics(_run_nl(embedding, sample), sample.of_kind("nl"))
+    assert (
+        m["p_at_1"] >= 0.9
+        and m["recall_at_3"] >= 0.95
+        and m["no_answer_acc"] >= 0.9
+        and m["must_not_top3"] == 0
+    )
+
+
+@pytest.mark.slow
+def test_embedding_on_our_sets(ours: Dataset, embedding: Matcher) -> None:
+    m = nl_metrics(_run_nl(embedding, ours), ours.of_kind("nl"))
+    assert m["p_at_1"] >= 0.9 and m["recall_at_3"] >= 0.9 and m["no_answer_acc"] >= 0.6, m
+    assert m["must_not_top3"] == 0
 
 
 @pytest.mark.parametrize(
@@ -253,7 +263,13 @@ def test_recommend_top_k(sample: Dataset, lexical: Matcher) -> None:
 def test_torch_backend_equals_sentence_transformers(minilm: MiniLMEmbedder) -> None:
     pytest.importorskip("sentence_transformers")
     ref = MiniLMEmbedder(backend="sentence-transformers")
-    texts = ["I want to rent a car", "Führerschein vorzeigen", "word " * 400, "", "Prouver que je suis majeur"]
+    texts = [
+        "I want to rent a car",
+        "Führerschein vorzeigen",
+        "word " * 400,
+        "",
+        "Prouver que je suis majeur",
+    ]
     assert minilm.backend == "torch"
     assert float(np.abs(minilm.encode(texts) - ref.encode(texts)).max()) < 1e-5
 

@@ -19,8 +19,7 @@ from svc_holder import (
     bbs_vp_token,
     degree_credential,
     holder,
-    parse_link,
-    read_request_object,
+    resolve,
     sd_jwt_vp_token,
 )
 
@@ -40,8 +39,7 @@ def test_openid4vp_round_trip_over_loopback(tmp_path: Path) -> None:
         assert created["authorization_request"].startswith("openid4vp://?client_id=decentralized_identifier")
         assert http.get(created["qr_uri"]).headers["content-type"].startswith("image/svg+xml")
         # 2. The holder fetches and checks the signed request, derives a bbs-2023 disclosure.
-        client_id, request_uri = parse_link(created["authorization_request"])
-        req = read_request_object(http.get(request_uri).text, client_id)
+        req = resolve(created["authorization_request"], now=now)
         h = holder()
         base, _ = degree_credential(h, now=now)
         token = bbs_vp_token(base, h, req, "degree_ldp", ["/credentialSubject/degree/type"], now=now)
@@ -58,8 +56,7 @@ def test_openid4vp_round_trip_over_loopback(tmp_path: Path) -> None:
         assert r.status_code == 409
         # 4. SD-JWT VC with key binding, issuer and holder keys of our own.
         created = http.post("/oid4vp/requests", json={"template": "degree"}).json()
-        client_id, request_uri = parse_link(created["authorization_request"])
-        req = read_request_object(http.get(request_uri).text, client_id)
+        req = resolve(created["authorization_request"], now=now)
         issuer = signer_for_key(generate_key(KeyType.ED25519))
         hk = signer_for_key(generate_key(KeyType.P256))
         doc = {

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "verifier_service"))
 
 from _verifier_proc import verifier_process
-from svc_holder import bbs_vp_token, degree_credential, holder, parse_link, read_request_object
+from svc_holder import bbs_vp_token, degree_credential, holder, resolve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -151,8 +151,7 @@ def test_page_shows_the_report_within_two_seconds(tmp_path: Path) -> None:
         assert page.eval("document.getElementById('result').getAttribute('aria-live')") == "polite"
         assert "Waiting for the wallet" in page.eval("document.getElementById('result').textContent")
         # The wallet answers (our library as the holder).
-        client_id, request_uri = parse_link(link)
-        req = read_request_object(httpx.get(request_uri).text, client_id)
+        req = resolve(link, now=now)
         h = holder()
         base, _ = degree_credential(h, now=now)
         token = bbs_vp_token(base, h, req, "degree_ldp", ["/credentialSubject/degree/type"], now=now)

@@ -39,7 +39,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from didkit_py.credentials.model import loads_json
 from didkit_py.did import Resolver, default_resolver
 from didkit_py.errors import DidkitError, InvalidInput, LimitExceeded, NotFound, StorageError
-from didkit_py.oid4vc.verifier import parse_direct_post
 from verifier import Policies, VerificationReport, Verifier
 
 from .oid4vp import VerifierService, load_relying_parties
@@ -426,13 +425,7 @@ def create_app(
                     status_code=400,
                 )
             form[k] = v
-        try:
-            parsed = parse_direct_post(form)
-        except DidkitError as exc:
-            # A malformed answer still closes its transaction if it names one.
-            body = {"error": "invalid_request", "error_description": exc.message, "code": exc.code}
-            return JSONResponse(body, status_code=413 if isinstance(exc, LimitExceeded) else 400)
-        outcome = await service.handle_response(parsed)
+        outcome = await service.handle_form(form)
         return JSONResponse(
             outcome.body, status_code=outcome.http_status, headers={"Cache-Control": "no-store"}
         )
@@ -527,11 +520,8 @@ def create_app(
 
 
 def _deep_link(service: VerifierService, tx: Any) -> str:
-    from didkit_py.oid4vc.verifier import authorization_request_uri
-
-    return authorization_request_uri(
-        tx.request["client_id"], f"{service.settings.base_url()}/oid4vp/request-objects/{tx.state}"
-    )
+    del service
+    return str(tx.request["authorization_request"])
 
 
 def _qr_svg(link: str) -> str:

@@ -28,16 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from didkit_py._encoding import b64url_encode
-from didkit_py.credentials import signer_for_key
+from didkit_py.credentials import Signer, signer_for_key
 from didkit_py.errors import DidkitError, InvalidInput, NotFound, StorageError
 from didkit_py.exchange import HeldCredential, evaluate_dcql_query, evaluate_presentation_definition
 from didkit_py.exchange.dcql import parse_dcql_query
 from didkit_py.keys import KeyPair, KeyType, generate_key, load_key_file, save_key_file
+from didkit_py.oid4vc import vp
 from didkit_py.oid4vc.verifier import (
     AuthorizationResponse,
-    authorization_request_uri,
-    build_request_object,
-    client_id_for,
+    parse_direct_post_response,
+    peek_state,
+    unsigned_request_params,
 )
 from verifier import Policies, VerificationReport, Verifier
 
@@ -70,8 +71,8 @@ class RelyingParty:
     config: RelyingPartyConfig
     client_id: str
     policies: Policies
-    key: KeyPair | None = dataclasses.field(default=None, repr=False)
-    kid: str | None = None
+    #: The request signer of a ``decentralized_identifier`` client; None for ``redirect_uri``.
+    signer: Signer | None = dataclasses.field(default=None, repr=False)
 
     @property
     def id(self) -> str:
@@ -106,17 +107,10 @@ def load_relying_parties(settings: VerifierSettings, base: Policies) -> dict[str
             ),
         )
         if cfg.client_id_prefix == "decentralized_identifier":
-            key = _rp_key(settings.resolved_key_dir(), cfg.id)
-            signer = signer_for_key(key)
-            out[cfg.id] = RelyingParty(
-                cfg,
-                client_id_for("decentralized_identifier", signer.did),
-                pol,
-                key,
-                signer.verification_method,
-            )
+            signer = signer_for_key(_rp_key(settings.resolved_key_dir(), cfg.id))
+            out[cfg.id] = RelyingParty(cfg, f"decentralized_identifier:{signer.did}", pol, signer)
         else:
-            out[cfg.id] = RelyingParty(cfg, client_id_for("redirect_uri", response_uri), pol)
+            out[cfg.id] = RelyingParty(cfg, f"redirect_uri:{response_uri}", pol)
     return out
 
 
@@ -290,26 +284,46 @@ class VerifierService:
         state = b64url_encode(os.urandom(18))
         base = self.settings.base_url()
         response_uri = f"{base}/oid4vp/response"
-        request_uri = f"{base}/oid4vp/request-objects/{state}"
+        request_uri: str | None = f"{base}/oid4vp/request-objects/{state}"
         now = self._clock()
-        request_object = build_request_object(
-            client_id=rp.client_id,
-            response_uri=response_uri,
-            nonce=nonce,
-            state=state,
-            now=now,
-            dcql_query=query,
-            presentation_definition=pd,
-            client_metadata=self._client_metadata(rp),
-            lifetime=timedelta(seconds=ttl),
-            key=rp.key,
-            kid=rp.kid,
-        )
+        metadata = self._client_metadata(rp)
+        lifetime = timedelta(seconds=ttl)
+        if rp.signer is not None:
+            client_id, request_object = vp.build_request_object(
+                rp.signer,
+                response_uri=response_uri,
+                nonce=nonce,
+                now=now,
+                dcql_query=query,
+                presentation_definition=pd,
+                state=state,
+                client_metadata=metadata,
+                lifetime=lifetime,
+            )
+            link = vp.authorization_request_uri(client_id=client_id, request_uri=request_uri)
+        else:
+            # §5.9.3: a redirect_uri client does not sign; its request travels by value.
+            params = unsigned_request_params(
+                response_uri=response_uri,
+                nonce=nonce,
+                state=state,
+                now=now,
+                dcql_query=query,
+                presentation_definition=pd,
+                client_metadata=metadata,
+                lifetime=lifetime,
+            )
+            client_id = params.pop("client_id")
+            request_object, request_uri = "", None
+            link = vp.authorization_request_uri(client_id=client_id, params=params)
+        if client_id != rp.client_id:
+            raise RuntimeError("request object client_id differs from the relying party's")
         request = {
             "relying_party": rp.id,
             "client_id": rp.client_id,
             "dcql_query": query,
             "presentation_definition": pd,
+            "authorization_request": link,
             **chosen,
         }
         await self.storage.run(
@@ -328,7 +342,7 @@ class VerifierService:
             "transaction_id": tx_id,
             "client_id": rp.client_id,
             "request_uri": request_uri,
-            "authorization_request": authorization_request_uri(rp.client_id, request_uri),
+            "authorization_request": link,
             "response_uri": response_uri,
             "expires_at": (now + timedelta(seconds=ttl)).isoformat().replace("+00:00", "Z"),
             "request": request,
@@ -352,7 +366,12 @@ class VerifierService:
 
     async def request_object(self, state: str) -> str:
         tx = await self.storage.run(self.storage.transaction_by_state, state)
-        if tx is None or tx.status != "pending" or tx.expires_at <= self._clock().timestamp():
+        if (
+            tx is None
+            or not tx.request_object
+            or tx.status != "pending"
+            or tx.expires_at <= self._clock().timestamp()
+        ):
             raise NotFound("no open request here", code="request.not_found")
         return str(tx.request_object)
 
@@ -389,13 +408,25 @@ class VerifierService:
 
     # -- the direct_post response ----------------------------------------------------------------
 
-    async def handle_response(self, response: AuthorizationResponse) -> ResponseOutcome:
-        """Check one wallet response end to end; see the module docstring for the order."""
-        if response.state is None:
+    async def handle_form(self, form: Mapping[str, str]) -> ResponseOutcome:
+        """Check one wallet response end to end; see the module docstring for the order.
+
+        A malformed body is refused (HTTP 400, 413 when too large) and leaves its transaction
+        open; a well-formed answer closes it, accepted or not.
+        """
+        try:
+            state = peek_state(form)
+        except DidkitError as exc:
+            return _oauth_error(_http_status(exc), "invalid_request", exc.message, exc.code)
+        if state is None:
             return _oauth_error(400, "invalid_request", "the response has no state", "state.missing")
-        tx = await self.storage.run(self.storage.transaction_by_state, response.state)
+        tx = await self.storage.run(self.storage.transaction_by_state, state)
         if tx is None:
             return _oauth_error(400, "invalid_request", "no request has this state", "state.unknown")
+        try:
+            response = parse_direct_post_response(form, dcql=tx.request.get("dcql_query") is not None)
+        except DidkitError as exc:
+            return _oauth_error(_http_status(exc), "invalid_request", exc.message, exc.code, tx.id)
         claimed = await self.storage.run(self.storage.claim_transaction, tx.id)
         if not claimed:
             if self.status_of(tx) == "expired":
@@ -800,6 +831,12 @@ def _credential_keys(report: VerificationReport, pres: Any) -> list[tuple[str, s
         elif isinstance(pres, str) and "~" in pres and format_of(cred.format) == "dc+sd-jwt":
             out.append((_digest(pres.split("~", 1)[0]), f"SD-JWT VC from {cred.issuer}"))
     return out
+
+
+def _http_status(exc: DidkitError) -> int:
+    from didkit_py.errors import LimitExceeded
+
+    return 413 if isinstance(exc, LimitExceeded) else 400
 
 
 def _oauth_error(

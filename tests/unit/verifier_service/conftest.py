@@ -32,7 +32,7 @@ def make_client(tmp_path: Path, world: World) -> Iterator[Callable[..., TestClie
     def make(**settings: Any) -> TestClient:
         settings.setdefault("database_url", f"sqlite:///{tmp_path / 'verifier.db'}")
         settings.setdefault("key_dir", tmp_path / "keys")
-        settings.setdefault("public_url", "http://testserver")
+        settings.setdefault("public_url", "http://127.0.0.1:8800")
         clock = settings.pop("clock", lambda: NOW)
         app = create_app(
             VerifierSettings(**settings),

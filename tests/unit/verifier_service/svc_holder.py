@@ -1,50 +1,63 @@
-"""A holder built from library calls (no wallet): read an OpenID4VP request, answer it.
+"""A holder built from library calls: read an OpenID4VP request, answer it.
 
-It checks the Request Object like a careful wallet (``typ``, signature by the ``client_id``'s
-DID), then derives a bbs-2023 disclosure wrapped in a Data Integrity presentation, or an SD-JWT
-presentation with key binding, bound to the request's nonce and ``client_id``.
+It checks the request with the wallet's own :mod:`didkit_py.oid4vc.vp` (``typ``, signature by
+the ``client_id``'s DID, prefixes), then derives a bbs-2023 disclosure wrapped in a Data
+Integrity presentation, or an SD-JWT presentation with key binding, bound to the request's
+nonce and ``client_id``.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from didkit_py._encoding import b64url_decode
+import httpx
+
 from didkit_py.credentials import Signer, derive, issue, present, signer_for_key
 from didkit_py.did import default_resolver
-from didkit_py.keys import KeyType, generate_key, verify_signature
+from didkit_py.keys import KeyType, generate_key
+from didkit_py.oid4vc import vp
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"]
 
 
-def parse_link(link: str) -> tuple[str, str]:
+def parse_link(link: str) -> tuple[str, str | None]:
     parts = urlsplit(link)
     assert parts.scheme == "openid4vp"
     q = parse_qs(parts.query)
-    return q["client_id"][0], q["request_uri"][0]
+    return q["client_id"][0], q.get("request_uri", [None])[0]
 
 
-def read_request_object(jwt: str, client_id: str) -> dict[str, Any]:
-    h64, p64, s64 = jwt.split(".")
-    header = json.loads(b64url_decode(h64))
-    payload = json.loads(b64url_decode(p64))
-    assert header["typ"] == "oauth-authz-req+jwt"
-    assert payload["client_id"] == client_id
-    if client_id.startswith("decentralized_identifier:"):
-        did = client_id.removeprefix("decentralized_identifier:")
-        assert header["kid"].split("#")[0] == did
-        vm = default_resolver().resolve_sync(did).document["verificationMethod"][0]
-        from didkit_py.did import public_key_from_vm
+def resolve(
+    link: str, *, transport: httpx.AsyncBaseTransport | None = None, now: datetime = NOW
+) -> dict[str, Any]:
+    """Fetch and check the request as the wallet does (:func:`vp.resolve_authorization_request`:
+    signature by the client_id's DID, prefixes, parameters)."""
 
-        kt, pk = public_key_from_vm(vm)
-        verify_signature(kt, pk, f"{h64}.{p64}".encode(), b64url_decode(s64))
-    else:
-        assert header["alg"] == "none" and s64 == ""
-    return payload  # type: ignore[no-any-return]
+    async def run() -> vp.AuthorizationRequest:
+        async with httpx.AsyncClient(transport=transport) as http:
+            return await vp.resolve_authorization_request(
+                vp.parse_authorization_request_uri(link),
+                http=http,
+                resolver=default_resolver(),
+                now=now,
+                allow_loopback_http=True,
+            )
+
+    ar = asyncio.run(run())
+    return {
+        "client_id": ar.client_id,
+        "nonce": ar.nonce,
+        "state": ar.state,
+        "response_uri": ar.response_uri,
+        "dcql_query": ar.dcql_query,
+        "presentation_definition": ar.presentation_definition,
+        "signed": ar.signed,
+        "client_metadata": ar.client_metadata,
+    }
 
 
 def degree_credential(

@@ -106,8 +106,8 @@ def test_direct_post_malformed(client: TestClient) -> None:
     form = "application/x-www-form-urlencoded"
     cases: list[tuple[bytes, str, int, str]] = [
         (b"state=" + state.encode(), form, 400, "oid4vp.vp_token_missing"),
-        (b"vp_token=%7Bnot&state=" + state.encode(), form, 400, "oid4vp.json"),
-        (b'vp_token={"degree_ldp": []}&state=' + state.encode(), form, 400, "oid4vp.vp_token"),
+        (b"vp_token=%7Bnot&state=" + state.encode(), form, 400, "oid4vp.invalid_response"),
+        (b'vp_token={"degree_ldp": []}&state=' + state.encode(), form, 400, "oid4vp.invalid_response"),
         (b"vp_token=abc&vp_token=def&state=" + state.encode(), form, 400, "request.form"),
         (b"vp_token=abc&state=unknown-state", form, 400, "state.unknown"),
         (b"vp_token=abc", form, 400, "state.missing"),
@@ -119,13 +119,13 @@ def test_direct_post_malformed(client: TestClient) -> None:
         assert r.status_code == status, (raw, r.text)
         assert r.json()["code"] == code and r.json()["error"] == "invalid_request", (raw, r.json())
     # None of those touched the transaction.
-    assert client.get(out["status_uri"].removeprefix("http://testserver")).json()["status"] == "pending"
+    assert client.get(out["status_uri"].removeprefix("http://127.0.0.1:8800")).json()["status"] == "pending"
     # A garbage presentation in a well-formed response is answered and recorded as rejected.
     r = client.post(
         "/oid4vp/response", data={"vp_token": json.dumps({"degree_ldp": ["garbage"]}), "state": state}
     )
     assert r.status_code == 400
-    res = client.get(out["status_uri"].removeprefix("http://testserver")).json()
+    res = client.get(out["status_uri"].removeprefix("http://127.0.0.1:8800")).json()
     assert res["verdict"] == "rejected" and res["error"]["policy"] == "signature"
 
 

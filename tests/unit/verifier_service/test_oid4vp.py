@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from svc_holder import (
     NOW,
@@ -13,11 +14,12 @@ from svc_holder import (
     degree_credential,
     holder,
     parse_link,
-    read_request_object,
+    resolve,
     sd_jwt_vp_token,
 )
 from vworld import World
 
+from didkit_py._encoding import b64url_decode
 from didkit_py.credentials import issue, signer_for_key
 from didkit_py.keys import KeyType, generate_key
 
@@ -28,10 +30,12 @@ def open_request(client: TestClient, **body: Any) -> tuple[dict[str, Any], dict[
     r = client.post("/oid4vp/requests", json=body or {"template": "degree"})
     assert r.status_code == 201, r.text
     out = r.json()
-    client_id, request_uri = parse_link(out["authorization_request"])
-    r = client.get(request_uri)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("application/oauth-authz-req+jwt")
-    return out, read_request_object(r.text, client_id)
+    _client_id, request_uri = parse_link(out["authorization_request"])
+    if request_uri is not None:
+        r = client.get(request_uri)
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("application/oauth-authz-req+jwt")
+    return out, resolve(out["authorization_request"], transport=httpx.ASGITransport(app=client.app))
 
 
 def answer(client: TestClient, vp_token: Any, state: str) -> Any:
@@ -53,9 +57,14 @@ def failed(res: dict[str, Any]) -> set[tuple[str, str]]:
 
 def test_bbs_round_trip_discloses_only_what_was_asked(client: TestClient) -> None:
     out, req = open_request(client)
-    assert req["response_mode"] == "direct_post" and req["response_type"] == "vp_token"
+    assert req["signed"]  # the wallet's checks passed: typ, kid of the client_id DID, signature
+    jwt = client.get(out["request_uri"]).text
+    header = json.loads(b64url_decode(jwt.split(".")[0]))
+    assert header["typ"] == "oauth-authz-req+jwt" and header["kid"].startswith(
+        req["client_id"].split(":", 1)[1]
+    )
     assert req["client_id"].startswith("decentralized_identifier:did:key:")
-    assert req["response_uri"] == "http://testserver/oid4vp/response"
+    assert req["response_uri"] == "http://127.0.0.1:8800/oid4vp/response"
     assert {q["id"] for q in req["dcql_query"]["credentials"]} == {"degree_ldp", "degree_sd_jwt"}
     assert result(client, out)["status"] == "pending"
     h = holder()
@@ -75,7 +84,7 @@ def test_bbs_round_trip_discloses_only_what_was_asked(client: TestClient) -> Non
         ("signature", "passed"),
     }
     # The request object is gone once answered.
-    assert client.get(out["request_uri"].removeprefix("http://testserver")).status_code == 404
+    assert client.get(out["request_uri"].removeprefix("http://127.0.0.1:8800")).status_code == 404
 
 
 def test_sd_jwt_round_trip_with_key_binding(client: TestClient, world: World) -> None:
@@ -204,7 +213,8 @@ def test_relying_party_formats_restrict_the_request(make_client: Any) -> None:
 def test_redirect_uri_client_id_prefix(make_client: Any) -> None:
     client = make_client(relying_parties=[{"id": "plain", "client_id_prefix": "redirect_uri"}])
     out, req = open_request(client)
-    assert req["client_id"] == "redirect_uri:http://testserver/oid4vp/response"
+    assert req["client_id"] == "redirect_uri:http://127.0.0.1:8800/oid4vp/response"
+    assert not req["signed"] and out["request_uri"] is None
     h = holder()
     base, _ = degree_credential(h)
     assert answer(client, bbs_vp_token(base, h, req, "degree_ldp", DEGREE), req["state"]).status_code == 200
@@ -238,7 +248,7 @@ def test_expired_transaction(make_client: Any) -> None:
     r = answer(client, token, req["state"])
     assert r.status_code == 400 and r.json()["code"] == "transaction.expired"
     assert result(client, out)["status"] == "expired"
-    assert client.get(out["request_uri"].removeprefix("http://testserver")).status_code == 404
+    assert client.get(out["request_uri"].removeprefix("http://127.0.0.1:8800")).status_code == 404
 
 
 def test_wallet_error_response_closes_the_transaction(client: TestClient) -> None:

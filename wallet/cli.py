@@ -24,7 +24,7 @@ from rich.table import Table
 
 from didkit_py.cli._common import JsonOpt, print_json, read_json_file, read_text_file
 from didkit_py.did import Resolver, default_resolver
-from didkit_py.errors import InvalidInput, NotFound, StorageError
+from didkit_py.errors import DidkitError, InvalidInput, NotFound, StorageError
 from didkit_py.keys import KeyType
 from didkit_py.oid4vc import vci
 from didkit_py.oid4vc.vp import parse_authorization_request_uri, resolve_authorization_request
@@ -718,11 +718,17 @@ def present(
                 if not _confirm(f"Send this to {req.verifier_name}?", yes=yes):
                     err_console.print("Nothing was sent.")
                     raise typer.Exit(1)
-                with _progress("sending", quiet=json_out):
-                    answer = await core.send_presentation(
-                        plan, http=http, allow_loopback_http=settings.allow_loopback_http
-                    )
-                core.record_history(store, plan, now=now, outcome="sent")
+                # Written before sending: once data may have left, the history must say so.
+                hid = core.record_history(store, plan, now=now, outcome="sending")
+                try:
+                    with _progress("sending", quiet=json_out):
+                        answer = await core.send_presentation(
+                            plan, http=http, allow_loopback_http=settings.allow_loopback_http
+                        )
+                except DidkitError as exc:
+                    core.record_history(store, plan, now=now, outcome=f"failed: {exc.code}", id=hid)
+                    raise
+                core.record_history(store, plan, now=now, outcome="accepted", id=hid)
                 return {
                     "verifier": req.client_id,
                     "sent": [
@@ -877,12 +883,16 @@ def history(json_out: JsonOpt = False) -> None:
         out_console.print("No presentations yet.")
         return
     table = Table(title="What you have shared")
-    for col in ("when", "verifier", "credential", "claims disclosed"):
-        table.add_column(col)
+    for col in ("when", "verifier", "credential", "claims disclosed", "outcome"):
+        table.add_column(col, overflow="fold")
     for r in rows:
         for c in r["credentials"]:
             table.add_row(
-                r["when"][:19], escape(r["verifier"]), escape(str(c["type"])), escape("\n".join(c["claims"]))
+                r["when"][:19].replace("T", " "),
+                escape(r["verifier"]),
+                escape(str(c["type"])),
+                escape("\n".join(c["claims"])),
+                escape(str(r.get("outcome", ""))),
             )
     out_console.print(table)
 

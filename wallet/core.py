@@ -238,7 +238,7 @@ def store_credential(
 ) -> str:
     """Store a verified credential; refuses one that did not verify."""
     status = _status_of(report)
-    if report.verdict != "accepted" and status not in ("revoked", "suspended"):
+    if report.verdict != "accepted":
         failed = [c for c in report.checks if c.outcome == "failed"]
         first = failed[0] if failed else None
         raise VerificationError(
@@ -497,7 +497,10 @@ async def send_presentation(
     return body if isinstance(body, dict) else {}
 
 
-def record_history(store: WalletStore, plan: PlannedPresentation, *, now: datetime, outcome: str) -> str:
+def record_history(
+    store: WalletStore, plan: PlannedPresentation, *, now: datetime, outcome: str, id: str | None = None
+) -> str:
+    """When, to whom, which claims (and how it went); ``id`` updates an earlier entry."""
     req = plan.request
     return store.put(
         "history",
@@ -518,6 +521,7 @@ def record_history(store: WalletStore, plan: PlannedPresentation, *, now: dateti
                 for d in plan.disclosures
             ],
         },
+        id=id,
     )
 
 

@@ -145,6 +145,7 @@ class VerifierApp:
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     results: list[dict[str, Any]] = field(default_factory=list)
     tamper: bool = False  # serve request objects with a broken signature
+    refuse: bool = False  # answer every response with an error
 
     def app(self) -> FastAPI:
         api = FastAPI()
@@ -187,7 +188,7 @@ class VerifierApp:
                         }
                     )
             self.results.append({"state": state, "verdicts": verdicts, "vp_token": token})
-            if state != sid or not all(v["verdict"] == "accepted" for v in verdicts):
+            if self.refuse or state != sid or not all(v["verdict"] == "accepted" for v in verdicts):
                 return JSONResponse({"error": "invalid_presentation"}, status_code=400)
             return JSONResponse({"redirect_uri": f"{self.base}/done/{sid}"})
 

@@ -39,6 +39,7 @@ class JsonPathCache:
 
     def __init__(self, max_size: int = 512) -> None:
         self._cache: dict[str, Any] = {}
+        self._plain: dict[str, ClaimPath] = {}
         self._max = max_size
 
     def compile(self, expr: Any, *, at: str) -> Any:
@@ -65,11 +66,39 @@ class JsonPathCache:
     def find(self, expr: str, document: Any, *, at: str) -> list[Any]:
         """The values ``expr`` selects in ``document`` (empty when it does not resolve)."""
         compiled = self.compile(expr, at=at)
+        plain = self._plain.get(expr)
+        if plain is None:
+            plain = self._plain[expr] = jsonpath_to_claim_path(expr) or ()
+        if plain:
+            # plain member/index/wildcard paths: walk directly (jsonpath-ng's find is ~50x slower)
+            return _walk(document, plain)
         try:
             return [m.value for m in compiled.find(document)]
         except (TypeError, ValueError, KeyError, AttributeError, IndexError):
             # A filter comparing incompatible types does not select anything.
             return []
+
+
+def _walk(document: Any, path: ClaimPath) -> list[Any]:
+    """JSONPath semantics for a plain path: missing members and out-of-range indices select nothing."""
+    selected = [document]
+    for comp in path:
+        nxt: list[Any] = []
+        for el in selected:
+            if comp is None:
+                if isinstance(el, list):
+                    nxt.extend(el)
+                elif isinstance(el, Mapping):
+                    nxt.extend(el.values())
+            elif isinstance(comp, int):
+                if isinstance(el, list) and comp < len(el):
+                    nxt.append(el[comp])
+            elif isinstance(el, Mapping) and comp in el:
+                nxt.append(el[comp])
+        selected = nxt
+        if not selected:
+            return []
+    return selected
 
 
 def jsonpath_to_claim_path(expr: str) -> ClaimPath | None:

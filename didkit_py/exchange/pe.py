@@ -130,7 +130,7 @@ def _compile_filter(schema: Any, *, at: str) -> Any:
 
 def _filter_passes(validator: Any, value: Any, *, at: str) -> bool:
     try:
-        return not any(True for _ in validator.iter_errors(value))
+        return bool(validator.is_valid(value))
     except Unresolvable as exc:
         raise InvalidInput(
             f"filter $ref cannot be resolved offline: {exc}", code="pe.filter_ref", at=at

@@ -86,3 +86,13 @@ def test_claims_path_total(path: list[Any]) -> None:
         return
     res = select_claims_path(DOC, p)
     assert res is None or len(res) >= 1
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["$.a.b[*].c", "$.a.b[1]", "$.a.b[7]", "$.a.s", "$.a.*", "$['a']['s']", "$.zz.y", "$.n", "$.a.b[*]"],
+)
+def test_plain_path_fast_walk_matches_jsonpath_ng(expr: str) -> None:
+    from jsonpath_ng.ext import parse
+
+    assert JsonPathCache().find(expr, DOC, at="/p") == [m.value for m in parse(expr).find(DOC)]

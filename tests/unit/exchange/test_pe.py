@@ -296,3 +296,22 @@ def test_pe_evaluation_total(definition: Any) -> None:
         evaluate_presentation_definition(definition, [held("urn:1", ["T"], {"a": 1})], now=NOW)
     except InvalidInput:
         pass
+
+
+def test_sd_jwt_credentials_plug_into_pe(now: datetime) -> None:
+    sd = HeldCredential.from_sd_jwt_claims(
+        {"vct": "urn:eudi:pid:1", "given_name": "A", "birthdate": "1990-01-01"},
+        disclosable=[("given_name",)],
+        id="sd1",
+    )
+    d = pd(
+        desc("d", {"path": ["$.vct"], "filter": {"type": "string", "const": "urn:eudi:pid:1"}}, {"path": ["$.given_name"]},
+             constraints={"limit_disclosure": "required"}),
+        format={"vc+sd-jwt": {"sd-jwt_alg_values": ["ES256"]}},
+    )  # fmt: skip
+    ev = evaluate_presentation_definition(d, [sd], now=now)
+    assert ev.credential_ids() == ["sd1"] and ev.claims_for("sd1") == ["$.vct", "$.given_name"]
+    sub = build_presentation_submission(ev, [("d", sd)], submission_id="s", envelope=None)
+    assert sub["descriptor_map"] == [{"id": "d", "format": "dc+sd-jwt", "path": "$"}]
+    d["format"] = {"ldp_vc": {"proof_type": ["DataIntegrityProof"]}}
+    assert evaluate_presentation_definition(d, [sd], now=now).credential_ids() == []

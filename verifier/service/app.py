@@ -18,6 +18,7 @@ form (``error``, ``error_description``) the wallet expects. Nothing raises a 500
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -39,7 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from didkit_py.credentials.model import loads_json
 from didkit_py.did import Resolver, default_resolver
 from didkit_py.errors import DidkitError, InvalidInput, LimitExceeded, NotFound, StorageError
-from verifier import Policies, VerificationReport, Verifier
+from verifier import Policies, RiskSource, VerificationReport, Verifier
 
 from .oid4vp import VerifierService, load_relying_parties
 from .request_templates import load_templates
@@ -184,14 +185,15 @@ def create_app(
     http: httpx.AsyncClient | None = None,
     document_loader: Any = None,
     clock: Callable[[], datetime] | None = None,
+    risk: RiskSource | None = None,
 ) -> FastAPI:
     """Build the service. Everything it needs comes from ``settings`` or the keyword arguments
-    (tests inject a resolver, an HTTP client for status lists and a clock)."""
+    (tests inject a resolver, an HTTP client for status lists, a clock and a ledger risk source;
+    with ``settings.chain`` the did:ethr history of the registry chain is that source)."""
     now = clock or (lambda: datetime.now(UTC))
     storage = Storage(settings.resolved_database_url(), clock=lambda: now().timestamp())
     nonces = SqlNonceStore(storage)
     base_policies = Policies().with_options(settings.policies)
-    risk = None
     if resolver is None:
         extra = []
         if settings.chain:
@@ -200,7 +202,7 @@ def create_app(
 
             extra.append(EthrMethod([ChainSettings().to_config().network()]))
         resolver = default_resolver(allow_loopback_http=settings.allow_loopback_http, extra_methods=extra)
-    if settings.chain:
+    if settings.chain and risk is None:
         from verifier import EthrHistoryRisk
 
         risk = EthrHistoryRisk(resolver)
@@ -228,9 +230,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
+        sweeper = asyncio.create_task(_sweep_forever(storage))
         try:
             yield
         finally:
+            sweeper.cancel()
             if owned_http:
                 await http_client.aclose()
             storage.close()
@@ -517,6 +521,16 @@ def create_app(
 
     app.add_middleware(_BodyLimit, limit=limit)
     return app
+
+
+async def _sweep_forever(storage: Storage, every: float = 60.0) -> None:
+    """Forget expired nonces once a minute (used ones only after their replay window)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await storage.run(storage.sweep)
+        except StorageError:
+            log.warning("nonce sweep failed")
 
 
 def _deep_link(service: VerifierService, tx: Any) -> str:

@@ -798,6 +798,11 @@ def _held(entry: Mapping[str, Any], at: str) -> HeldCredential:
     doc = entry["document"]
     fmt = format_of(entry.get("format"))
     held = HeldCredential.from_vc(doc, format=fmt or "ldp_vc", at=at)
+    # The verified document carries no proof any more; its securing format says whether the
+    # holder could disclose selectively (PE ``limit_disclosure: required``).
+    suite = str(entry.get("format") or "")
+    if suite == "bbs-2023" or fmt == "dc+sd-jwt":
+        held = dataclasses.replace(held, selective_disclosure=True, cryptosuites=(suite,))
     vct = doc.get("vct") if isinstance(doc, Mapping) else None
     if fmt == "dc+sd-jwt" and isinstance(vct, str):
         held = dataclasses.replace(held, vct=vct, expanded_types=(*held.expanded_types, vct))

@@ -34,11 +34,13 @@ def make_client(tmp_path: Path, world: World) -> Iterator[Callable[..., TestClie
         settings.setdefault("key_dir", tmp_path / "keys")
         settings.setdefault("public_url", "http://127.0.0.1:8800")
         clock = settings.pop("clock", lambda: NOW)
+        risk = settings.pop("risk", None)
         app = create_app(
             VerifierSettings(**settings),
             resolver=world.resolver,
             http=httpx.AsyncClient(transport=httpx.MockTransport(world.web.handler)),
             clock=clock,
+            risk=risk,
         )
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()

@@ -297,6 +297,27 @@ def _evidence_claims(info: _CredInfo, ev: Evidence, age: int | None) -> tuple[st
     return tuple(dict.fromkeys(out))
 
 
+_AGE_INTENT = next(i for i, intent in enumerate(INTENTS) if intent.id == "age_check")
+
+
+def _old_enough(info: _CredInfo, claims: Sequence[str], age: int, now: datetime) -> bool:
+    """For a birth-date claim: is the holder at least ``age`` at ``now``? (Other claims: yes.)"""
+    doc: Any = info.cred.document
+    for c in claims:
+        value: Any = doc
+        for part in c.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value[:10]) and "birth" in c.lower():
+            try:
+                born = datetime.fromisoformat(value[:10]).date()
+            except ValueError:
+                return False
+            today = now.date()
+            years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            return years >= age
+    return True
+
+
 # --- the matcher -----------------------------------------------------------------------------
 class Matcher:
     """Ranks credentials for requests. Holds the embedding model and caches; build one per process.
@@ -495,6 +516,9 @@ class Matcher:
         qvec = self.embedder.encode([purpose])[0] if self.embedder is not None else None
         sims = self._similarities(purpose, qvec, infos)
         iscores = self._intent_scores(purpose, qvec)
+        if _requested_age(normalize(purpose), purpose) is not None:
+            # "over 16", "ab 18", "plus de 21 ans": an explicit age is an age check
+            iscores[_AGE_INTENT] = max(iscores[_AGE_INTENT], 1.0)
         top = max(iscores) if iscores else 0.0
         if top < self.min_intent_score:
             return self._generic(purpose, infos, sims)
@@ -512,6 +536,8 @@ class Matcher:
                     claims = _evidence_claims(info, ev, age)
                     if claims is None:
                         continue
+                    if intent.id == "age_check" and not _old_enough(info, claims, age or 18, now):
+                        continue  # a birth date that proves the opposite is no evidence
                     # dense similarity plus literal overlap orders credentials of the same kind
                     score = strength * ev.weight * (0.85 + 0.1 * sim + 0.05 * overlap[info.cred.id])
                     if info.cred.selective_disclosure:

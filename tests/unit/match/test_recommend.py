@@ -279,3 +279,24 @@ def test_unknown_backend() -> None:
 
     with pytest.raises(UnsupportedError):
         MiniLMEmbedder(backend="onnx")
+
+
+@pytest.mark.parametrize(
+    ("purpose", "claim"),
+    [
+        ("Ich bin mindestens 16 Jahre alt", "credentialSubject.age_over_16"),
+        ("I'm older than 21", "credentialSubject.age_over_21"),
+        ("Je dois prouver que j'ai plus de 18 ans", "credentialSubject.age_over_18"),
+    ],
+)
+def test_explicit_age_is_an_age_check(sample: Dataset, lexical: Matcher, purpose: str, claim: str) -> None:
+    _, recs = lexical.recommend(
+        {"purpose": purpose}, sample.credentials, now=sample.now, trusted_issuers=sample.trusted
+    )
+    assert recs[0].claims == (claim,)
+
+
+def test_birth_date_that_disproves_the_age_is_not_evidence(sample: Dataset, lexical: Matcher) -> None:
+    # the holder is 28: neither the attestation (age_over_65 false) nor any birth date proves 65+
+    _, recs = lexical.recommend({"purpose": "Prove I am over 65"}, sample.credentials, now=sample.now)
+    assert recs == []

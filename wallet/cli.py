@@ -698,8 +698,17 @@ def present(
                     )
                 now = _now()
                 signer = core.identity_signer(core.default_identity(store))
-                if yes and req.dcql_query is not None:
-                    queries = [q.get("id") for q in req.dcql_query.get("credentials", [])]
+                if yes:
+                    if req.dcql_query is not None:
+                        queries = [q.get("id") for q in req.dcql_query.get("credentials", [])]
+                    else:
+                        assert req.presentation_definition is not None
+                        descs = req.presentation_definition.get("input_descriptors")
+                        queries = (
+                            [d.get("id") for d in descs if isinstance(d, dict)]
+                            if isinstance(descs, list)
+                            else []
+                        )
                     missing = [q for q in queries if q not in selection]
                     if missing:
                         raise typer.BadParameter(

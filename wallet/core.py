@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -347,14 +348,27 @@ class Disclosure:
 
 @dataclass(frozen=True, slots=True)
 class PlannedPresentation:
+    """A built response. DCQL: ``vp_token`` keyed by query id. A (pre-1.0) presentation
+    definition: one presentation in ``single`` plus its ``submission``."""
+
     request: AuthorizationRequest
     disclosures: list[Disclosure]
+    single: str | dict[str, Any] | None = field(default=None, repr=False)
+    submission: dict[str, Any] | None = None
 
-    def vp_token(self) -> dict[str, list[Any]]:
+    def vp_token(self) -> Any:
+        if self.submission is not None:
+            return self.single
         token: dict[str, list[Any]] = {}
         for d in self.disclosures:
             token.setdefault(d.query_id, []).append(d.presentation)
         return token
+
+    def form(self) -> dict[str, str]:
+        form = direct_post_form(self.vp_token(), self.request.state)
+        if self.submission is not None:
+            form["presentation_submission"] = json.dumps(self.submission, separators=(",", ":"))
+        return form
 
 
 def _claim_pointers(doc: Mapping[str, Any], paths: Sequence[Sequence[Any]]) -> list[str]:
@@ -431,10 +445,7 @@ def plan_dcql_presentation(
     """Choose a credential per used DCQL query (the holder's ``select``, else the best ranked) and
     build the presentations, recording exactly what each would reveal. Nothing is sent here."""
     if req.dcql_query is None:
-        raise UnsupportedError(
-            "this request uses presentation_definition; the wallet answers DCQL requests (OpenID4VP 1.0)",
-            code="wallet.pe_response",
-        )
+        return _plan_pe_presentation(store, req, signer=signer, now=now, select=select, rank=rank)
     held, recs = held_credentials(store)
     ev = evaluate_dcql_query(req.dcql_query, held, now=now)
     if not ev.satisfied:
@@ -472,11 +483,120 @@ def plan_dcql_presentation(
     return PlannedPresentation(req, out)
 
 
+def _plan_pe_presentation(
+    store: WalletStore,
+    req: AuthorizationRequest,
+    *,
+    signer: Signer,
+    now: datetime,
+    select: Mapping[str, str] | None,
+    rank: Callable[[list[HeldCredential]], dict[str, float]] | None,
+) -> PlannedPresentation:
+    """DIF PE v2 (pre-1.0 OpenID4VP): one presentation answering every participating descriptor,
+    revealing only the fields the descriptors require."""
+    from didkit_py.exchange import build_presentation_submission, evaluate_presentation_definition
+    from didkit_py.exchange.paths import jsonpath_to_claim_path
+
+    assert req.presentation_definition is not None
+    held, recs = held_credentials(store)
+    ev = evaluate_presentation_definition(req.presentation_definition, held, now=now)
+    if not ev.satisfied:
+        raise NotFound(
+            "the wallet cannot answer this request: " + "; ".join(ev.problems), code="wallet.no_match"
+        )
+    scores = rank(held) if rank is not None else {}
+    select = dict(select or {})
+    unknown = set(select) - set(ev.participating)
+    if unknown:
+        raise InvalidInput(
+            f"--select names unknown input descriptors: {', '.join(sorted(unknown))}", code="wallet.select"
+        )
+    chosen: list[tuple[str, str, tuple[str, ...]]] = []  # (descriptor, credential, JSONPaths)
+    for desc in ev.participating:
+        cands = list(ev.candidates.get(desc, ()))
+        if desc in select:
+            picked = [c for c in cands if c.credential_id.startswith(select[desc])]
+            if len(picked) != 1:
+                raise InvalidInput(
+                    f"--select {desc}={select[desc]} does not name exactly one matching credential",
+                    code="wallet.select",
+                )
+            cand = picked[0]
+        else:
+            cand = max(
+                cands, key=lambda c: (scores.get(c.credential_id, 0.0), recs[c.credential_id].data["added"])
+            )
+        chosen.append((desc, cand.credential_id, cand.claims))
+    order = list(dict.fromkeys(cid for _, cid, _ in chosen))
+    formats = {OID4VP_FORMAT[recs[cid].data["format"]] for cid in order}
+    if len(formats) != 1 or ("dc+sd-jwt" in formats and len(order) != 1):
+        raise UnsupportedError(
+            "answering one presentation definition with credentials in different formats "
+            "(or several SD-JWTs) is not supported",
+            code="wallet.pe_mixed",
+        )
+    fmt = formats.pop()
+    paths: dict[str, list[Any]] = {cid: [] for cid in order}
+    for _, cid, claims in chosen:
+        for expr in claims:
+            cp = jsonpath_to_claim_path(expr)
+            if cp is None:
+                raise UnsupportedError(f"cannot disclose a field selected by {expr!r}", code="wallet.pe_path")
+            paths[cid].append(cp)
+    disclosures: list[Disclosure] = []
+    if fmt == "dc+sd-jwt":
+        rec = recs[order[0]]
+        single, revealed = _present_one(
+            rec, _claim_pointers(rec.data["document"], paths[rec.id]), signer, req, now
+        )
+        disclosures.append(
+            Disclosure(
+                chosen[0][0], rec.id, credential_summary(rec)["type"], rec.data["format"], single, revealed
+            )
+        )
+        envelope = None
+    else:
+        creds: list[str | dict[str, Any]] = []
+        for cid in order:
+            rec = recs[cid]
+            cred = rec.data["secured"]
+            if rec.data["format"] == "bbs-2023":
+                cred = _derive_bbs(cred, _claim_pointers(rec.data["document"], paths[cid]), now=now)
+            creds.append(cred)
+            doc = cred if isinstance(cred, dict) else rec.data["document"]
+            descs = ",".join(d for d, c, _ in chosen if c == cid)
+            disclosures.append(
+                Disclosure(
+                    descs, cid, credential_summary(rec)["type"], rec.data["format"], cred, flatten(doc)
+                )
+            )
+        if fmt == "jwt_vc_json":
+            single = present(
+                creds, signer=signer, now=now, format="vc+jwt", challenge=req.nonce, domain=req.client_id
+            )
+            envelope = "jwt_vp_json"
+        else:
+            suite = _DI_PRESENTATION_SUITE.get(signer.key.key_type)
+            if suite is None:
+                raise UnsupportedError(
+                    "this holder key cannot sign a Data Integrity presentation", code="wallet.key_type"
+                )
+            single = present(
+                creds, signer=signer, now=now, format=suite, challenge=req.nonce, domain=req.client_id
+            )
+            envelope = "ldp_vp"
+    by_id = {h.id: h for h in held}
+    submission = build_presentation_submission(
+        ev, [(d, by_id[c]) for d, c, _ in chosen], submission_id=uuid.uuid4().hex, envelope=envelope
+    )
+    return PlannedPresentation(req, disclosures, single, submission)
+
+
 async def send_presentation(
     plan: PlannedPresentation, *, http: httpx.AsyncClient, allow_loopback_http: bool
 ) -> dict[str, Any]:
     """POST the ``direct_post`` response; returns the verifier's JSON answer (may hold redirect_uri)."""
-    form = direct_post_form(plan.vp_token(), plan.request.state)
+    form = plan.form()
     res = await http_request(
         http,
         "POST",

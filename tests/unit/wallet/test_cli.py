@@ -172,3 +172,22 @@ def test_no_wallet_and_wrong_passphrase_exit_codes(cli: Cli) -> None:
     cli("init", code=3)  # exists
     r = cli("list", env={"DIDKIT_WALLET_PASSPHRASE": "wrong"}, code=1)
     assert "wrong passphrase" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_present_to_a_presentation_definition(
+    initialised: Cli, issuers: Issuers, write_file: WriteFile, rp: VerifierApp
+) -> None:
+    from wworld import PE_DEFINITION
+
+    cli = initialised
+    did = _holder(cli)["did"]
+    c = cli.json("import", str(write_file("b.json", issuers.bbs_credential(did))))
+    cli.json("import", str(write_file("j.jwt", issuers.jwt_credential(did))))
+    out = cli.json("present", rp.new_request(PE_DEFINITION), "--yes", "--select", f"degree={c['id']}")
+    result = rp.results[-1]
+    assert result["verdicts"][0]["verdict"] == "accepted", result
+    submission = json.loads(result["submission"])
+    assert submission["descriptor_map"][0]["format"] == "ldp_vp"
+    assert submission["descriptor_map"][0]["path_nested"]["path"] == "$.verifiableCredential[0]"
+    assert "/credentialSubject/degree/type" in out["sent"][0]["claims"]
+    assert SECRET_NAME not in json.dumps(result["vp_token"])

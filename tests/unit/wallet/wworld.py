@@ -8,6 +8,7 @@ OpenID4VCI 1.0 (pre-authorized code, nonce endpoint, ``openid4vci-proof+jwt``) u
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import socket
 import threading
@@ -123,6 +124,24 @@ PID_QUERY = {
         }
     ]
 }
+PE_DEFINITION = {
+    "id": "degree-check",
+    "input_descriptors": [
+        {
+            "id": "degree",
+            "constraints": {
+                "limit_disclosure": "required",
+                "fields": [
+                    {
+                        "path": ["$.type"],
+                        "filter": {"type": "array", "contains": {"const": "ExampleDegreeCredential"}},
+                    },
+                    {"path": ["$.credentialSubject.degree.type"]},
+                ],
+            },
+        }
+    ],
+}
 DEGREE_QUERY = {
     "credentials": [
         {
@@ -154,12 +173,14 @@ class VerifierApp:
         @api.get("/request/{sid}")
         async def request_object(sid: str) -> PlainTextResponse:
             s = self.sessions[sid]
+            pe = "input_descriptors" in s["query"]
             _, jwt = vp.build_request_object(
                 self.signer,
                 response_uri=f"{self.base}/response/{sid}",
                 nonce=s["nonce"],
                 state=sid,
-                dcql_query=s["query"],
+                dcql_query=None if pe else s["query"],
+                presentation_definition=s["query"] if pe else None,
                 client_metadata={"client_name": "Example Bar", "purpose": "age and nationality check"},
                 now=now(),
             )
@@ -171,8 +192,13 @@ class VerifierApp:
         @api.post("/response/{sid}")
         async def response(sid: str, request: Request) -> JSONResponse:
             s = self.sessions[sid]
-            form = dict(await request.form())
-            token, state = vp.parse_direct_post({k: str(v) for k, v in form.items()})
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            pe = "input_descriptors" in s["query"]
+            token, state = vp.parse_direct_post(form, dcql=not pe)
+            if pe:
+                submission = json.loads(form["presentation_submission"])
+                assert submission["definition_id"] == s["query"]["id"]
+                token = {"": [token]}
             verdicts = []
             for qid, items in token.items():
                 for item in items:
@@ -187,7 +213,14 @@ class VerifierApp:
                             "claims": [c.pointer for c in rep.disclosed_claims],
                         }
                     )
-            self.results.append({"state": state, "verdicts": verdicts, "vp_token": token})
+            self.results.append(
+                {
+                    "state": state,
+                    "verdicts": verdicts,
+                    "vp_token": token,
+                    "submission": form.get("presentation_submission"),
+                }
+            )
             if self.refuse or state != sid or not all(v["verdict"] == "accepted" for v in verdicts):
                 return JSONResponse({"error": "invalid_presentation"}, status_code=400)
             return JSONResponse({"redirect_uri": f"{self.base}/done/{sid}"})
@@ -197,6 +230,7 @@ class VerifierApp:
     def new_request(self, query: dict[str, Any], *, signed: bool = True) -> str:
         sid = secrets.token_urlsafe(8)
         nonce = secrets.token_urlsafe(16)
+        key = "presentation_definition" if "input_descriptors" in query else "dcql_query"
         if signed:
             client_id = f"decentralized_identifier:{self.signer.did}"
             self.sessions[sid] = {"nonce": nonce, "query": query, "client_id": client_id}
@@ -212,7 +246,7 @@ class VerifierApp:
                 "response_uri": response_uri,
                 "nonce": nonce,
                 "state": sid,
-                "dcql_query": query,
+                key: query,
             },
         )
 

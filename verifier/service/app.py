@@ -40,6 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from didkit_py.credentials.model import loads_json
 from didkit_py.did import Resolver, default_resolver
 from didkit_py.errors import DidkitError, InvalidInput, LimitExceeded, NotFound, StorageError
+from didkit_py.status import StatusListLimits
 from verifier import Policies, RiskSource, VerificationReport, Verifier
 
 from .oid4vp import VerifierService, load_relying_parties
@@ -208,8 +209,15 @@ def create_app(
         risk = EthrHistoryRisk(resolver)
     owned_http = http is None
     http_client = http or httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
+    status_limits = StatusListLimits(timeout=settings.fetch_timeout)
+    if settings.status_cache_max_seconds is not None:
+        cap = settings.status_cache_max_seconds
+        status_limits = StatusListLimits(
+            timeout=settings.fetch_timeout, ttl_floor=min(cap, 30.0), ttl_ceiling=cap
+        )
     verifier = Verifier(
         resolver=resolver,
+        status_limits=status_limits,
         policies=base_policies,
         document_loader=document_loader,
         http=http_client,

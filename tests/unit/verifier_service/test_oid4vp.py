@@ -20,7 +20,7 @@ from svc_holder import (
 from vworld import World
 
 from didkit_py._encoding import b64url_decode
-from didkit_py.credentials import issue, signer_for_key
+from didkit_py.credentials import issue, present, signer_for_key
 from didkit_py.keys import KeyType, generate_key
 
 DEGREE = ["/credentialSubject/degree/type"]
@@ -258,3 +258,43 @@ def test_wallet_error_response_closes_the_transaction(client: TestClient) -> Non
     res = result(client, out)
     assert res["status"] == "failed" and res["verdict"] == "rejected"
     assert res["error"]["code"] == "wallet.access_denied"
+
+
+def test_revoked_credential_is_refused(make_client: Any, world: World) -> None:
+    """The demo's last act: the issuer revokes, the verifier refuses the next presentation
+    (``status_cache_max_seconds=0``: the list is fetched again, whatever its caching)."""
+    client = make_client(status_cache_max_seconds=0)
+    idx = world.status.allocate()
+    h = holder()
+    doc = world.credential(
+        **{
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                "https://www.w3.org/ns/credentials/examples/v2",
+            ],
+            "credentialSubject": {"id": h.did, "name": "Alice", "degree": {"type": "ExampleBachelorDegree"}},
+            "credentialStatus": world.status.entry(idx, purpose="revocation").to_json(),
+        }
+    )
+    cred = issue(doc, signer=world.issuer, now=NOW - timedelta(days=1), format="eddsa-rdfc-2022")
+
+    def show() -> tuple[int, dict[str, Any]]:
+        out, req = open_request(client)
+        vp = present(
+            [cred],
+            signer=h,
+            now=NOW,
+            format="eddsa-rdfc-2022",
+            challenge=req["nonce"],
+            domain=req["client_id"],
+        )
+        r = answer(client, {"degree_ldp": [vp]}, req["state"])
+        return r.status_code, result(client, out)
+
+    status, res = show()
+    assert status == 200 and res["verdict"] == "accepted", failed(res)
+    world.status.set_status(idx, 1)
+    world.publish(world.status)
+    status, res = show()
+    assert status == 400 and res["error"]["policy"] == "status"
+    assert any(p == "status" for p, _ in failed(res))

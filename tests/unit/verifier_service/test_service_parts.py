@@ -181,3 +181,18 @@ def test_cli_help_and_bind_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         busy.listen()
         r = runner.invoke(cli_app, ["serve", "--port", str(busy.getsockname()[1])])
     assert r.exit_code == 3 and "serve.bind" in r.output
+
+
+def test_chain_setting_wires_did_ethr_and_ledger_risk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from verifier import EthrHistoryRisk
+    from verifier.service import VerifierSettings, create_app
+
+    monkeypatch.setenv("DIDKIT_CHAIN_URL", "http://127.0.0.1:9")
+    app = create_app(
+        VerifierSettings(chain=True, key_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/v.db")
+    )
+    verifier = app.state.verifier
+    assert isinstance(verifier.risk, EthrHistoryRisk)
+    assert "ethr" in verifier.resolver.methods

@@ -298,3 +298,22 @@ def test_revoked_credential_is_refused(make_client: Any, world: World) -> None:
     status, res = show()
     assert status == 400 and res["error"]["policy"] == "status"
     assert any(p == "status" for p, _ in failed(res))
+
+
+async def test_two_simultaneous_answers_one_wins(client: TestClient) -> None:
+    """The transaction is claimed in one guarded SQL update: of two concurrent identical answers
+    exactly one is processed, the other is refused as a replay."""
+    import asyncio
+
+    out, req = await asyncio.to_thread(open_request, client)
+    h = holder()
+    base, _ = degree_credential(h)
+    form = {"vp_token": json.dumps(bbs_vp_token(base, h, req, "degree_ldp", DEGREE)), "state": req["state"]}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=client.app), base_url="http://127.0.0.1:8800"
+    ) as http:
+        a, b = await asyncio.gather(
+            http.post("/oid4vp/response", data=form), http.post("/oid4vp/response", data=form)
+        )
+    assert sorted([a.status_code, b.status_code]) == [200, 409]
+    assert result(client, out)["verdict"] == "accepted"

@@ -34,6 +34,8 @@ def check_url(url: Any, *, allow_loopback_http: bool, what: str, at: str | None 
     """Refuse anything but an absolute https URL (http to a loopback host only when allowed)."""
     if not isinstance(url, str) or not url or len(url) > 4096:
         raise InvalidInput(f"{what} must be a URL", code="oid4vc.url", at=at)
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise InvalidInput(f"{what} must not contain spaces or control characters", code="oid4vc.url", at=at)
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -41,6 +43,10 @@ def check_url(url: Any, *, allow_loopback_http: bool, what: str, at: str | None 
         raise InvalidInput(f"{what} is not a valid URL", code="oid4vc.url", at=at) from None
     if parts.fragment:
         raise InvalidInput(f"{what} must not have a fragment", code="oid4vc.url", at=at)
+    try:
+        httpx.URL(url)  # hosts httpx cannot encode (bad IDNA, lone surrogates) fail here, not mid-request
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        raise InvalidInput(f"{what} is not a valid URL", code="oid4vc.url", at=at) from None
     if parts.scheme == "https" and host:
         return url
     if parts.scheme == "http" and host and allow_loopback_http and _is_loopback(host):
@@ -97,3 +103,5 @@ async def request(
             return HttpResult(resp.status_code, ctype, b"".join(chunks), dict(resp.headers))
     except httpx.HTTPError as exc:
         raise NetworkError(f"{what}: {type(exc).__name__}", code="oid4vc.network") from None
+    except (httpx.InvalidURL, UnicodeError) as exc:  # hosts httpx cannot encode (IDNA, surrogates)
+        raise InvalidInput(f"{what} is not a valid URL", code="oid4vc.url") from exc

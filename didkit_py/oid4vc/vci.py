@@ -309,6 +309,8 @@ def token_request_form(pre_authorized_code: str, tx_code: str | None = None) -> 
 
 def parse_token_request(form: Mapping[str, str]) -> tuple[str, str | None]:
     """Issuer side: ``(pre_authorized_code, tx_code)`` from a Token Request form."""
+    if not isinstance(form, Mapping):
+        raise InvalidInput("a Token Request is a form", code="oid4vci.invalid_request")
     if form.get("grant_type") != PRE_AUTHORIZED_GRANT:
         raise InvalidInput("unsupported grant_type", code="oid4vci.unsupported_grant_type", at="grant_type")
     code = form.get("pre-authorized_code")

@@ -363,3 +363,25 @@ def test_direct_post_roundtrip() -> None:
     assert vp.parse_direct_post(form) == ({"pid": ["a~b~"]}, "s1")
     with pytest.raises(InvalidInput):
         vp.parse_direct_post({"vp_token": json.dumps({"pid": []})})
+
+
+@pytest.mark.parametrize(
+    "url", ["https://rp.example\U00053135f1/req", "https://\ud800.example/req", "https://exa mple.com/x"]
+)
+async def test_unencodable_request_uri_hosts_are_invalid_input(url: str) -> None:
+    """Found by the fuzzer: httpx raised InvalidURL / UnicodeEncodeError from inside the fetch."""
+    uri = (
+        "openid4vp://?"
+        + "client_id=decentralized_identifier%3Adid%3Akey%3Az&request_uri="
+        + quote(url, safe=":/", errors="surrogatepass")
+    )
+    with pytest.raises(InvalidInput):
+        await _resolve(uri)
+    with pytest.raises(InvalidInput):
+        vp.check_url(url, allow_loopback_http=False, what="x")
+
+
+def test_token_request_must_be_a_form() -> None:
+    """Found by the fuzzer: a JSON string reached ``.get``."""
+    with pytest.raises(InvalidInput):
+        vci.parse_token_request("grant_type")  # type: ignore[arg-type]

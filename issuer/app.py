@@ -169,6 +169,7 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
             ),
             base_url=settings.base_url(),
             status_list_length=settings.status_list_length,
+            chain=settings.chain(),
         )
     ctx = AppContext(settings, service)
     app = FastAPI(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from didkit_py.credentials import FormatRegistry, Signer, default_registry, envelope
 from didkit_py.credentials import issue as issue_credential
-from didkit_py.errors import DidkitError, InvalidInput, NotFound, UnsupportedError
+from didkit_py.errors import DidkitError, InvalidInput, NotFound, ResolutionError, UnsupportedError
 from didkit_py.keys import KeyPair, KeyType, generate_key, multikey_encode
 from didkit_py.status import BitstringStatusList, BitstringStatusListEntry, build_status_list_credential
 from didkit_py.status.bitstring import random_below
@@ -154,6 +155,7 @@ class IssuerService:
         status_list_length: int = 131_072,
         formats: FormatRegistry | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        chain: tuple[Any, KeyPair] | None = None,
     ) -> None:
         self.sessions = sessions
         self._wrapper = wrapper
@@ -162,6 +164,9 @@ class IssuerService:
         self.status_list_length = status_list_length
         self.formats = formats or default_registry()
         self.clock = clock
+        #: ``(ChainConfig, relayer)`` for did:ethr; the relayer pays gas for meta-transactions.
+        self.chain = chain
+        self._chain_lock = threading.Lock()  # RegistryClient is not thread-safe (nonces)
 
     # ---------------------------------------------------------------------------- tenants / keys
 
@@ -287,6 +292,9 @@ class IssuerService:
                 "issuer keys are Ed25519, P-256 or Bls12381G2", code="did.keyType", at="/key_types"
             )
         now = self.clock()
+        # Chain transactions happen before the database transaction, so a slow chain never holds
+        # database locks; a failure after them leaves only unused attributes on chain.
+        ethr = self._ethr_publish(kts) if method == "ethr" else None
         with self.sessions.begin() as s:
             if method == "key":
                 if len(kts) != 1:
@@ -311,6 +319,20 @@ class IssuerService:
                 s.flush()
                 for i, kt in enumerate(kts, start=1):
                     self._add_key(s, row, _generate(kt), f"{did}#key-{i}")
+            elif ethr is not None:
+                did, controller, published = ethr
+                row = IssuerDid(
+                    id=str(uuid.uuid4()),
+                    tenant_id=principal.tenant_id,
+                    did=did,
+                    method="ethr",
+                    created_at=now,
+                )
+                s.add(row)
+                s.flush()
+                self._add_key(s, row, controller, f"{did}#controller")
+                for kp, vm in published:
+                    self._add_key(s, row, kp, vm)
             else:
                 raise UnsupportedError(f"DID method {method!r} is not provisioned here", code="did.method")
             self._audit(
@@ -321,6 +343,73 @@ class IssuerService:
                 details={"did": row.did, "keys": [k.value for k in kts]},
             )
         return row
+
+    def _registry(self) -> tuple[Any, KeyPair]:
+        if self.chain is None:
+            raise UnsupportedError(
+                "did:ethr is not configured (set DIDKIT_ISSUER_CHAIN_URL and _CHAIN_RELAYER_KEY)",
+                code="did.method",
+            )
+        from didkit_py.registry.client import RegistryClient
+
+        config, relayer = self.chain
+        return RegistryClient(config), relayer
+
+    def _ethr_vm_ids(self, did: str) -> dict[bytes, str]:
+        """Resolve ``did`` on the chain: public key bytes → verification method id."""
+        from didkit_py.did import Resolver, public_key_from_vm
+        from didkit_py.did.ethr import EthrMethod
+
+        assert self.chain is not None
+        resolver = Resolver({"ethr": EthrMethod([self.chain[0].network()])}, cache_ttl=0)
+        doc = resolver.resolve_sync(did).document
+        out: dict[bytes, str] = {}
+        for vm in doc.get("verificationMethod", []):
+            try:
+                _kt, pk = public_key_from_vm(vm)
+            except DidkitError:
+                continue
+            out.setdefault(pk, vm["id"])
+        return out
+
+    def _ethr_publish(self, kts: Sequence[KeyType]) -> tuple[str, KeyPair, list[tuple[KeyPair, str]]]:
+        """A new did:ethr whose keys are attributes set by meta-transactions (the relayer pays gas)."""
+        from didkit_py.registry.client import address_from_public_key, did_for, key_attribute
+
+        client, relayer = self._registry()
+        controller = generate_key(KeyType.SECP256K1)
+        did = did_for(address_from_public_key(controller.public_key), client.config.chain_id)
+        keys = [_generate(kt) for kt in kts]
+        with self._chain_lock:
+            for kp in keys:
+                name, value = key_attribute(kp.key_type, kp.public_key)
+                sig = client.sign_set_attribute(did, controller, name, value)
+                client.set_attribute_signed(did, sig, name, value, relayer)
+        vm_ids = self._ethr_vm_ids(did)
+        missing = [kp for kp in keys if kp.public_key not in vm_ids]
+        if missing:
+            raise ResolutionError("the registry does not show the keys just published", code="did.ethr")
+        return did, controller, [(kp, vm_ids[kp.public_key]) for kp in keys]
+
+    def _ethr_rotate(
+        self, did: str, owner: KeyPair, new: KeyPair, old: Sequence[tuple[KeyType, bytes]]
+    ) -> dict[bytes, str]:
+        from didkit_py.registry.client import key_attribute
+
+        client, relayer = self._registry()
+        with self._chain_lock:
+            name, value = key_attribute(new.key_type, new.public_key)
+            client.set_attribute_signed(
+                did, client.sign_set_attribute(did, owner, name, value), name, value, relayer
+            )
+            for kt, pk in old:
+                name, value = key_attribute(kt, pk)
+                sig = client.sign_revoke_attribute(did, owner, name, value)
+                client.revoke_attribute_signed(did, sig, name, value, relayer)
+        vm_ids = self._ethr_vm_ids(did)
+        if new.public_key not in vm_ids:
+            raise ResolutionError("the registry does not show the rotated key", code="did.ethr")
+        return vm_ids
 
     def _add_key(self, s: Session, did: IssuerDid, kp: KeyPair, vm: str) -> IssuerKey:
         kid = str(uuid.uuid4())
@@ -347,15 +436,33 @@ class IssuerService:
             raise InvalidInput("unknown key type", code="did.keyType", at="/key_type") from None
         with self.sessions.begin() as s:
             did = self._own(s, IssuerDid, did_id, principal)
-            if did.method != "web":
-                raise UnsupportedError("only did:web keys rotate here", code="did.rotate")
+            if did.method not in ("web", "ethr"):
+                raise UnsupportedError("did:key keys cannot rotate; create a new DID", code="did.rotate")
             keys = list(s.scalars(select(IssuerKey).where(IssuerKey.did_id == did.id)))
             n = len(keys) + 1
             now = self.clock()
-            for k in keys:
-                if k.key_type == kt.value and k.revoked_at is None:
+            old_keys = [k for k in keys if k.key_type == kt.value and k.revoked_at is None]
+            if did.method == "ethr":
+                controller = next(k for k in keys if k.verification_method.endswith("#controller"))
+                owner = KeyPair(
+                    KeyType.SECP256K1,
+                    controller.public_key,
+                    self._wrapper.unwrap(controller.secret_enc, aad=controller.id),
+                )
+                kp = _generate(kt)
+                vm_ids = self._ethr_rotate(
+                    did.did, owner, kp, [(KeyType(k.key_type), k.public_key) for k in old_keys]
+                )
+                for k in old_keys:
                     k.revoked_at = now
-            new = self._add_key(s, did, _generate(kt), f"{did.did}#key-{n}")
+                for k in keys:  # ids of the remaining delegates may renumber: follow the chain
+                    if k.revoked_at is None and k.public_key in vm_ids:
+                        k.verification_method = vm_ids[k.public_key]
+                new = self._add_key(s, did, kp, vm_ids[kp.public_key])
+            else:
+                for k in old_keys:
+                    k.revoked_at = now
+                new = self._add_key(s, did, _generate(kt), f"{did.did}#key-{n}")
             self._audit(
                 s,
                 principal.tenant_id,

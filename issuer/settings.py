@@ -11,6 +11,7 @@ import base64
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,13 @@ class IssuerSettings(BaseSettings):
     status_cache_seconds: int = Field(default=60, ge=0)
     max_batch_size: int = Field(default=10, ge=1, le=100)
     auto_migrate: bool = True
+    #: The registry chain for did:ethr (JSON-RPC URL); did:ethr is off when unset.
+    chain_url: str | None = None
+    chain_registry: str = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+    chain_id: int = Field(default=1337, gt=0)
+    #: secp256k1 secret (hex) of the account that pays gas for the issuer's registry
+    #: meta-transactions; the DIDs' controller keys sign, this account relays.
+    chain_relayer_key: SecretStr | None = None
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -60,6 +68,23 @@ class IssuerSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{data_dir() / 'issuer.db'}"
+
+    def chain(self) -> tuple[Any, Any] | None:
+        """``(ChainConfig, relayer KeyPair)`` when did:ethr is configured, else ``None``."""
+        if not self.chain_url:
+            return None
+        from didkit_py.keys import KeyType, key_pair_from_secret
+        from didkit_py.registry.client import ChainConfig
+
+        if self.chain_relayer_key is None:
+            raise InvalidInput("did:ethr needs DIDKIT_ISSUER_CHAIN_RELAYER_KEY", code="settings.chain")
+        raw = self.chain_relayer_key.get_secret_value().strip().removeprefix("0x")
+        try:
+            secret = bytes.fromhex(raw)
+        except ValueError:
+            raise InvalidInput("chain relayer key must be hex", code="settings.chain") from None
+        config = ChainConfig(url=self.chain_url, registry=self.chain_registry, chain_id=self.chain_id)
+        return config, key_pair_from_secret(KeyType.SECP256K1, secret)
 
     def kek_bytes(self) -> bytes:
         """The 32-byte KEK: from settings, or the per-data-dir key file (created on first use)."""

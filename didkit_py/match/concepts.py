@@ -72,6 +72,8 @@ class Intent:
     keywords: tuple[tuple[str, float], ...]
     examples: tuple[str, ...]
     evidence: tuple[Evidence, ...]
+    #: intents this one rules out when it is at least as strong (a pet's shot is not the holder's)
+    suppresses: tuple[str, ...] = ()
 
 
 def _k(
@@ -545,7 +547,7 @@ INTENTS: tuple[Intent, ...] = (
             "identite|piece d identite|carte d identite|qui je suis|identidad|documento de identidad|dni|identificar*|identificacion|quien soy"
         )
         + _kw(
-            "open a bank account|bank account opening|sim card|check in|hotel|notary|notar|notaire|notario|border control|"
+            "open a bank account|bank account opening|girokonto|kontoeroffnung|ouverture de compte|apertura de cuenta|sim card|check in|hotel|notary|notar|notaire|notario|border control|"
             "passport control|grenzkontrolle|controle aux frontieres|control fronterizo|brokerage|depot|konto eroffnen|"
             "ouvrir un compte|abrir una cuenta",
             0.5,
@@ -598,12 +600,12 @@ INTENTS: tuple[Intent, ...] = (
         "education",
         "an education check",
         _kw(
-            "degree|bachelor*|master s|masters|university degree|graduat*|academic|qualification*|phd|doctorate|studied|"
+            "degree|bachelor*|university degree|master degree|master s degree|masters degree|graduat*|academic|qualification*|phd|doctorate|studied|"
             "abschluss|studienabschluss|hochschulabschluss|bachelorzeugnis|studium|licence universitaire|"
             "titulo universitario|licenciatura|grado universitario|carrera universitaria"
         )
-        # a diploma can be of anything (first aid, diving): a little less sure than "degree"
-        + _kw("diploma|diplom|diplome|titulo", 0.8)
+        # a diploma can be of anything (first aid, diving), "a master's" may be the goal: less sure
+        + _kw("diploma|diplom|diplome|titulo|master s|masters", 0.8)
         + _kw("university|universitat|universite|universidad|college|hochschule", 0.6)
         + _kw(
             "job application|applying for a job|apply for a job|bewerbung|candidature|solicitud de empleo",
@@ -653,7 +655,12 @@ INTENTS: tuple[Intent, ...] = (
             "arbeitgeber|beschaftigung*|arbeitsvertrag|arbeitsbescheinigung|anstellung|angestellt|emploi|attestation d emploi|"
             "contrat de travail|salarie|empleo|contrato de trabajo|trabajo"
         )
-        + _kw("job|work|working|arbeit|travail|trabajo", 0.5)
+        + _kw("job|work|working|worked|arbeit|travail|trabajo", 0.5)
+        + _kw(
+            "where i worked|worked at|work history|employment history|job history|work reference|arbeitszeugnis|"
+            "certificat de travail|certificado de empresa",
+            1.0,
+        )
         # the employer is usually who asks, not what is asked for
         + _kw("employer|arbeitgeber|employeur|empleador", 0.5),
         (
@@ -841,7 +848,8 @@ INTENTS: tuple[Intent, ...] = (
         _kw(
             "german level|english level|level of english|level of german|level of french|level of spanish|niveau d anglais|niveau d allemand|"
             "niveau de francais|niveau d espagnol|nivel de ingles|nivel de aleman|nivel de frances|deutschkenntnis*|englischkenntnis*|"
-            "speak english|speak german|speak french|speak spanish|language skills|language level|language|cefr|ielts|toefl|fluent|"
+            "speak english|speak german|speak french|speak spanish|my english|my german|my french|my spanish|mein englisch|"
+            "mein deutsch|mon anglais|mon allemand|mon francais|mi ingles|mi aleman|mi frances|language skills|language level|language|cefr|ielts|toefl|fluent|"
             "proficiency|language certificate|sprachkenntnis*|sprachzertifikat|sprachnachweis|langue|idioma"
         )
         + _kw(
@@ -913,6 +921,18 @@ INTENTS: tuple[Intent, ...] = (
 
 INTENTS = (
     *INTENTS,
+    Intent(
+        "pet",
+        "a pet's record",
+        _kw(
+            "my dog|my cat|my pet|my puppy|my kitten|dog s|cat s|pet s|pet passport|mein hund|meine katze|mon chien|mon chat|"
+            "mi perro|mi gato|mascota|haustier|heimtierausweis|passeport europeen pour animaux|veterinar*|tierarzt|vet"
+        )
+        + _kw("dog|cat|puppy|kitten|hund|katze|chien|perro|gato", 0.8),
+        (),
+        (Evidence("pet_record", 1.0, ()),),
+        suppresses=("vaccination", "health_insurance", "identity", "age_check"),
+    ),
     Intent(
         "vehicle_insurance",
         "a vehicle insurance check",
@@ -1025,9 +1045,11 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
     "civil_status": ("show my birth certificate", "civil status documents for the wedding"),
     "vehicle_insurance": ("prove my car is insured", "vehicle insurance certificate"),
     "right_to_reside": ("show my residence permit", "prove I am allowed to work in this country"),
+    "pet": ("my dog's vaccination record", "pet passport for travelling with my cat"),
     "event": ("show my ticket at the concert entrance", "admission ticket for the event"),
 }
 
 INTENTS = tuple(
-    Intent(i.id, i.label, i.keywords, _EXAMPLES.get(i.id, i.examples), i.evidence) for i in INTENTS
+    Intent(i.id, i.label, i.keywords, _EXAMPLES.get(i.id, i.examples), i.evidence, i.suppresses)
+    for i in INTENTS
 )

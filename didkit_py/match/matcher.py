@@ -124,10 +124,13 @@ def _compile_keywords(intents: Sequence[Intent]) -> list[_Keyword]:
 def _inflected(token: str, keyword: str) -> bool:
     """``token`` is ``keyword`` or an inflected form of it (plural, case ending: at most 3 more letters).
 
-    Only for keywords of 5+ letters, so short words do not swallow longer unrelated ones.
+    Only for keywords of 5+ letters, so short words do not swallow longer unrelated ones; a
+    keyword of 8+ letters may also head a compound.
     """
     if token == keyword:
         return True
+    if len(keyword) >= 8 and token.startswith(keyword):
+        return True  # German-style compounds: "gelbfieber" in "gelbfieberimpfung"
     return len(keyword) >= 5 and token.startswith(keyword) and len(token) - len(keyword) <= 3
 
 
@@ -523,6 +526,8 @@ class Matcher:
         if top < self.min_intent_score:
             return self._generic(purpose, infos, sims)
         chosen = [i for i, s in enumerate(iscores) if s > 0 and s >= self.relative_cutoff * top]
+        suppressed = {x for i in chosen for x in INTENTS[i].suppresses}
+        chosen = [i for i in chosen if INTENTS[i].id not in suppressed or iscores[i] > top]
         age = _requested_age(normalize(purpose), purpose)
         overlap = {i.cred.id: _overlap(purpose, i) for i in infos}
         best: dict[str, tuple[float, Recommendation]] = {}

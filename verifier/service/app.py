@@ -168,7 +168,14 @@ def _vc_api_result(report: VerificationReport) -> tuple[int, dict[str, Any]]:
     """VC-API verify response (``checks``, ``warnings``, ``errors``) with our full report beside it."""
     body = {
         "verified": report.accepted,
-        "checks": sorted({c.policy for c in report.checks if c.outcome.value == "passed"}),
+        # VC-API names the signature check "proof"; our other policy names follow.
+        "checks": sorted(
+            {
+                "proof" if c.policy == "signature" else c.policy
+                for c in report.checks
+                if c.outcome.value == "passed"
+            }
+        ),
         "warnings": [{"name": s.code, "message": s.message} for s in report.risk_signals],
         "errors": [
             {"name": c.code or c.policy, "message": c.message, "policy": c.policy, "subject": c.subject}

@@ -255,16 +255,33 @@ def did_create(
 @handle_errors
 def audit_verify(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant.")] = None,
+    anchors: Annotated[bool, typer.Option("--anchors", help="Also check the anchors on the chain.")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Recompute the hash chain of every tenant's audit log; exit 1 if it was altered."""
-    heads = _service().verify_audit(tenant)
+    svc = _service()
+    heads = svc.verify_audit(tenant)
+    checked = svc.verify_anchors() if anchors else []
     if json_:
-        print_json({"verified": True, "tenants": heads})
+        print_json({"verified": True, "tenants": heads, "anchors": checked})
     else:
         for h in heads:
             print(f"{h['tenant']}\t{h['events']} events\thead {h['head']}")
+        for a in checked:
+            print(f"{a['tenant']}\tevent {a['seq']} anchored in block {a['block']}")
         err_console.print("audit log verified", highlight=False)
+
+
+@audit_app.command("anchor")
+@handle_errors
+def audit_anchor(json_: JsonOpt = False) -> None:
+    """Anchor every tenant's audit head on the registry chain (run it periodically, e.g. cron)."""
+    out = _service().anchor_audit()
+    if json_:
+        print_json(out)
+    else:
+        for a in out:
+            print(f"{a['tenant']}\tevent {a['events']}\tblock {a['block']}\ttx {a['transaction']}")
 
 
 def main() -> None:

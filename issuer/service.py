@@ -59,6 +59,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SCOPES = ("issue", "revoke", "admin")
+ANCHOR_ATTRIBUTE = "did/svc/AuditAnchor"
+ANCHOR_PREFIX = "didkit-audit:v1:"
 GENESIS = "0" * 64
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -1093,6 +1095,81 @@ class IssuerService:
                         f"tenant {t.slug}: the log does not end at the recorded head", code="audit.truncated"
                     )
                 out.append({"tenant": t.slug, "events": seq, "head": prev})
+        return out
+
+    def anchor_audit(self) -> list[dict[str, Any]]:
+        """Write every tenant's audit head on the registry chain (after verifying the log).
+
+        The anchor is an ERC-1056 attribute event of the relayer's own identity, named
+        ``did/svc/AuditAnchor`` with the value ``didkit-audit:v1:<tenant id>:<seq>:<head>``
+        (opaque ids and a digest: nothing personal) and a validity of one second, so it never
+        lingers in a DID document while the event stays in the chain's history. The anchor's
+        transaction is recorded as the next event of the tenant's log.
+        """
+        from didkit_py.registry.client import address_from_public_key
+
+        client, relayer = self._registry()
+        identity = address_from_public_key(relayer.public_key)
+        heads = self.verify_audit()
+        with self.sessions() as s:
+            ids = {t.slug: t.id for t in s.scalars(select(Tenant))}
+        out = []
+        for h in heads:
+            if h["events"] == 0:
+                continue
+            tid = ids[h["tenant"]]
+            value = f"{ANCHOR_PREFIX}{tid}:{h['events']}:{h['head']}".encode()
+            with self._chain_lock:
+                tx = client.set_attribute(identity, relayer, ANCHOR_ATTRIBUTE, value, 1)
+            with self.sessions.begin() as s:
+                self._audit(
+                    s,
+                    tid,
+                    "anchor",
+                    "audit.anchor",
+                    details={
+                        "seq": h["events"],
+                        "head": h["head"],
+                        "transaction": tx.transaction_hash,
+                        "block": tx.block_number,
+                    },
+                )
+            out.append({**h, "transaction": tx.transaction_hash, "block": tx.block_number})
+        return out
+
+    def verify_anchors(self) -> list[dict[str, Any]]:
+        """Check every anchor on chain against the log: the anchored event must still hash the same."""
+        from didkit_py.errors import VerificationError
+        from didkit_py.registry.client import address_from_public_key
+
+        client, relayer = self._registry()
+        events = client.history(address_from_public_key(relayer.public_key))
+        out = []
+        with self.sessions() as s:
+            for ev in events:
+                if ev.name_text != ANCHOR_ATTRIBUTE or ev.value is None:
+                    continue
+                text = ev.value.decode("ascii", "replace")
+                if not text.startswith(ANCHOR_PREFIX):
+                    continue
+                try:
+                    tid, seq_s, head = text.removeprefix(ANCHOR_PREFIX).split(":")
+                    seq = int(seq_s)
+                except ValueError:
+                    continue
+                tenant = s.get(Tenant, tid)
+                if tenant is None:
+                    continue  # another deployment sharing the relayer account
+                row = s.scalar(select(AuditEvent).where(AuditEvent.tenant_id == tid, AuditEvent.seq == seq))
+                if row is None or not _eq(row.hash, head) or not _eq(audit_hash(row), head):
+                    raise VerificationError(
+                        f"tenant {tenant.slug}: event {seq} differs from its anchor "
+                        f"in block {ev.block_number}",
+                        code="audit.anchor_mismatch",
+                    )
+                out.append(
+                    {"tenant": tenant.slug, "seq": seq, "block": ev.block_number, "time": ev.block_timestamp}
+                )
         return out
 
     def audit_events(self, principal: Principal, *, limit: int = 100) -> list[dict[str, Any]]:

@@ -89,3 +89,45 @@ def test_ethr_did_issue_verify_rotate(chain: TestChain, tmp_path: Path) -> None:
         assert asyncio.run(check(ed2))
         bbs2 = issue({"format": "bbs-2023", "mandatoryPointers": ["/issuer"], "statusPurposes": []})
         assert asyncio.run(check(derive(bbs2, now=now, disclose=["/credentialSubject/role"])))
+
+
+def test_audit_anchor_detects_a_rewritten_log(chain: TestChain, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from didkit_py.errors import VerificationError
+    from issuer.db import AuditEvent, Tenant
+    from issuer.service import GENESIS, audit_hash
+
+    settings = IssuerSettings(
+        database_url=f"sqlite:///{tmp_path / 'a.db'}",
+        kek=new_kek(),  # type: ignore[arg-type]
+        chain_url=chain.url,
+        chain_registry=chain.config.registry,
+        chain_id=chain.config.chain_id,
+        chain_relayer_key=chain.dev_keys[4].hex(),  # type: ignore[arg-type]
+        api_key_argon2_memory_kib=1024,
+        api_key_argon2_time_cost=1,
+    )
+    svc = create_app(settings).state.ctx.service
+    svc.create_tenant("acme")
+    svc.create_api_key("acme", name="a", scopes=["issue"])
+    anchored = svc.anchor_audit()
+    assert [(a["tenant"], a["events"]) for a in anchored] == [("acme", 2)]
+    svc.create_api_key("acme", name="b", scopes=["issue"])  # more events after the anchor
+    assert svc.verify_anchors()[0]["seq"] == 2
+    # An insider rewrites event 2 and recomputes the whole chain: the log alone looks intact...
+    with svc.sessions.begin() as s:
+        t = s.scalar(select(Tenant))
+        events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+        events[1].details = {"key_id": "0" * 16, "scopes": ["admin"]}
+        prev = GENESIS
+        for ev in events:
+            ev.prev_hash = prev
+            ev.hash = audit_hash(ev)
+            prev = ev.hash
+        t.audit_head = prev
+    svc.verify_audit()
+    # ... but not against its anchor on chain.
+    with pytest.raises(VerificationError) as exc:
+        svc.verify_anchors()
+    assert exc.value.code == "audit.anchor_mismatch"

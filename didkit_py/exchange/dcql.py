@@ -127,6 +127,11 @@ def _str_array_of_arrays(v: Any, at: str) -> None:
 
 def _parse_meta(fmt: str, meta: Any, at: str) -> Mapping[str, Any]:
     m = _require_obj(meta, at, "meta")
+    # Appendix B: each format's meta parameter is REQUIRED for that format
+    required = {"ldp_vc": "type_values", "jwt_vc_json": "type_values", "dc+sd-jwt": "vct_values",
+                "vc+sd-jwt": "vct_values", "mso_mdoc": "doctype_value"}.get(fmt)  # fmt: skip
+    if required is not None and required not in m:
+        raise InvalidInput(f"meta.{required} is required for {fmt}", code="dcql.meta", at=f"{at}/{required}")
     if fmt in ("ldp_vc", "jwt_vc_json") and "type_values" in m:
         _str_array_of_arrays(m["type_values"], f"{at}/type_values")
     if fmt in ("dc+sd-jwt", "vc+sd-jwt") and "vct_values" in m:

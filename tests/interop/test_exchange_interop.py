@@ -192,6 +192,7 @@ def test_dcql_agrees_with_npm_dcql(node: Any, case_id: str, query: dict[str, Any
 @pytest.mark.skipif(not SAMPLE.is_dir(), reason="matcher sample not found")
 @pytest.mark.parametrize("bad", [
     {"credentials": []},
+    {"credentials": [{"id": "a", "format": "ldp_vc", "meta": {}}]},
     {"credentials": [{"id": "a b", "format": "ldp_vc", "meta": {}}]},
     {"credentials": [{"id": "a", "format": "ldp_vc", "meta": {}, "claims": [{"path": []}]}]},
     {"credentials": [{"id": "a", "format": "ldp_vc", "meta": {}, "claims": [{"id": "x", "path": ["a"]}], "claim_sets": [["y"]]}]},

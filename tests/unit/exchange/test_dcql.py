@@ -261,3 +261,18 @@ def test_dcql_evaluation_total(query: Any) -> None:
         evaluate_dcql_query(query, [held("urn:1", ["T"], {"a": 1})], now=NOW)
     except InvalidInput:
         pass
+
+
+@pytest.mark.parametrize(
+    ("fmt", "key"),
+    [
+        ("ldp_vc", "type_values"),
+        ("jwt_vc_json", "type_values"),
+        ("dc+sd-jwt", "vct_values"),
+        ("mso_mdoc", "doctype_value"),
+    ],
+)
+def test_format_meta_is_required(wallet: list[HeldCredential], now: datetime, fmt: str, key: str) -> None:
+    with pytest.raises(InvalidInput) as e:
+        evaluate_dcql_query({"credentials": [{"id": "a", "format": fmt, "meta": {}}]}, wallet, now=now)
+    assert key in str(e.value)

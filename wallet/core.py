@@ -20,7 +20,7 @@ import httpx
 from didkit_py.credentials import Signer, derive, load_secured, present, signer_for_key
 from didkit_py.errors import DidkitError, InvalidInput, NotFound, UnsupportedError, VerificationError
 from didkit_py.exchange import HeldCredential, evaluate_dcql_query
-from didkit_py.keys import KeyType, generate_key, key_pair_from_jwk, private_jwk
+from didkit_py.keys import KeyType, generate_key, key_pair_from_jwk, private_jwk, public_jwk
 from didkit_py.oid4vc import vci
 from didkit_py.oid4vc._http import request as http_request
 from didkit_py.oid4vc.vp import AuthorizationRequest, direct_post_form
@@ -116,6 +116,30 @@ def default_identity(store: WalletStore, did: str | None = None) -> Record:
 def identity_signer(rec: Record) -> Signer:
     kp = key_pair_from_jwk(rec.data["private_jwk"])
     return Signer(kp, rec.data["verification_method"])
+
+
+def bound_signer(store: WalletStore, cred: Record, default: Signer) -> Signer:
+    """The holder identity a credential is bound to (SD-JWT ``cnf``, else ``credentialSubject.id``),
+    so presentations prove possession of the right key; the default identity otherwise."""
+    doc = cred.data.get("document") or {}
+    cnf = doc.get("cnf") if isinstance(doc, Mapping) else None
+    subject = doc.get("credentialSubject") if isinstance(doc, Mapping) else None
+    subjects = subject if isinstance(subject, list) else [subject]
+    dids = {s.get("id") for s in subjects if isinstance(s, Mapping) and isinstance(s.get("id"), str)}
+    for ident in store.records("identity"):
+        signer = identity_signer(ident)
+        if isinstance(cnf, Mapping):
+            jwk = cnf.get("jwk")
+            kid = cnf.get("kid")
+            if isinstance(jwk, Mapping):
+                mine = public_jwk(signer.key)
+                if all(jwk.get(k) == mine.get(k) for k in ("kty", "crv", "x", "y")):
+                    return signer
+            elif isinstance(kid, str) and kid.split("#", 1)[0] == signer.did:
+                return signer
+        elif signer.did in dids:
+            return signer
+    return default
 
 
 # --------------------------------------------------------------------------- credentials
@@ -477,7 +501,7 @@ def plan_dcql_presentation(
             )
         rec = recs[match.credential_id]
         pointers = _claim_pointers(rec.data["document"], match.claims) if match.claims is not None else None
-        presentation, revealed = _present_one(rec, pointers, signer, req, now)
+        presentation, revealed = _present_one(rec, pointers, bound_signer(store, rec, signer), req, now)
         label = credential_summary(rec)["type"]
         out.append(Disclosure(qid, rec.id, label, rec.data["format"], presentation, revealed))
     return PlannedPresentation(req, out)
@@ -536,6 +560,14 @@ def _plan_pe_presentation(
             code="wallet.pe_mixed",
         )
     fmt = formats.pop()
+    holders = {bound_signer(store, recs[cid], signer).verification_method for cid in order}
+    if len(holders) != 1:
+        raise UnsupportedError(
+            "the chosen credentials are bound to different holder DIDs; "
+            "answer with credentials of one identity",
+            code="wallet.pe_holders",
+        )
+    signer = bound_signer(store, recs[order[0]], signer)
     paths: dict[str, list[Any]] = {cid: [] for cid in order}
     for _, cid, claims in chosen:
         for expr in claims:

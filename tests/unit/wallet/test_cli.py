@@ -191,3 +191,18 @@ def test_present_to_a_presentation_definition(
     assert submission["descriptor_map"][0]["path_nested"]["path"] == "$.verifiableCredential[0]"
     assert "/credentialSubject/degree/type" in out["sent"][0]["claims"]
     assert SECRET_NAME not in json.dumps(result["vp_token"])
+
+
+def test_presentations_use_the_identity_the_credential_is_bound_to(
+    initialised: Cli, issuers: Issuers, write_file: WriteFile, rp: VerifierApp
+) -> None:
+    cli = initialised
+    did = _holder(cli)["did"]
+    jwk = _holder_jwk(cli)
+    b = cli.json("import", str(write_file("b.json", issuers.bbs_credential(did))))
+    s = cli.json("import", str(write_file("s.txt", issuers.sd_jwt(jwk))))
+    new = cli.json("did", "new", "--method", "jwk", "--key-type", "P-256", "--default")
+    assert _holder(cli)["did"] == new["did"] != did
+    cli.json("present", rp.new_request(DEGREE_QUERY), "--yes", "--select", f"degree={b['id']}")
+    cli.json("present", rp.new_request(PID_QUERY), "--yes", "--select", f"pid={s['id']}")
+    assert [r["verdicts"][0]["verdict"] for r in rp.results] == ["accepted", "accepted"], rp.results

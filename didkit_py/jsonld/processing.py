@@ -30,7 +30,9 @@ Numbers follow JSON-LD toRdf: a whole-number float (``7.0``, as Python reads it 
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 import uuid
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
@@ -357,6 +359,9 @@ _RDF_FIRST, _RDF_REST, _RDF_NIL = f"<{_RDF}first>", f"<{_RDF}rest>", f"<{_RDF}ni
 _DOUBLE_EXP = re.compile(r"(\d)0*E\+?(-)?0*(\d)")
 
 
+_MAX_DOUBLE = sys.float_info.max
+
+
 def _canonical_double(value: float) -> str:
     """xsd:double canonical form as JSON-LD toRdf writes it (``1.5E0``), same as pyld/jsonld.js."""
     return _DOUBLE_EXP.sub(r"\1E\2\3", f"{value:1.15E}")
@@ -456,6 +461,10 @@ class _ToRdf:
         elif isinstance(value, bool):
             text, datatype = ("true" if value else "false"), datatype or _XSD + "boolean"
         elif isinstance(value, int | float):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidInput("NaN and Infinity are not JSON numbers", code="jsonld.number")
+            if isinstance(value, int) and abs(value) > _MAX_DOUBLE:
+                raise InvalidInput("number too large for xsd:double", code="jsonld.number")
             if isinstance(value, float) and not value.is_integer():
                 text, datatype = _canonical_double(value), datatype or _XSD + "double"
             elif datatype == _XSD + "double" or abs(value) >= 1e21:
@@ -464,8 +473,9 @@ class _ToRdf:
                 text, datatype = str(int(value)), datatype or _XSD + "integer"
         elif datatype == _XSD + "double":
             try:
-                text = _canonical_double(float(value))
-            except (TypeError, ValueError):
+                number = float(value)
+                text = _canonical_double(number) if math.isfinite(number) else str(value)
+            except (TypeError, ValueError, OverflowError):
                 text = str(value)
         elif "@direction" in item:
             lang = str(item.get("@language", "")).lower()

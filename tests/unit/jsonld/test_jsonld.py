@@ -427,3 +427,22 @@ def test_lone_surrogates_are_invalid_input(loader: DocumentLoader, doc: dict[str
     assert info.value.code == "jsonld.unicode"
     with pytest.raises(InvalidInput):
         parse_nquads('<https://s.example/> <https://p.example/> "\ud800" .')
+
+
+@pytest.mark.parametrize("value", [10**400, 10**309, float("nan"), float("inf"), -float("inf")])
+def test_out_of_range_numbers_are_invalid_input(loader: DocumentLoader, value: Any) -> None:
+    """Found by fuzz/run.py: a huge integer overflowed float(); NaN/Infinity are not JSON."""
+    with pytest.raises(InvalidInput):
+        canonize_document({"@context": {"@vocab": "https://v.example/"}, "a": value}, loader=loader)
+
+
+def test_large_integers_are_doubles(loader: DocumentLoader) -> None:
+    doc = {
+        "@context": {"@vocab": "https://v.example/"},
+        "@id": "https://s.example/",
+        "a": 10**22,
+        "b": 10**20,
+    }
+    nq = canonize_document(doc, loader=loader)
+    assert '"1.0E22"^^<http://www.w3.org/2001/XMLSchema#double>' in nq
+    assert '"100000000000000000000"^^<http://www.w3.org/2001/XMLSchema#integer>' in nq

@@ -174,3 +174,49 @@ def test_init_present_with_typed_passphrase_and_consent(tmux: Tmux, tmp_path: Pa
         screen = tmux.wait_for("What you have shared")
         assert "passphrase" not in screen.split("Wallet passphrase:", 1)[1].split("\n", 1)[0]
         assert "Example Bar" in screen and "/given_name" in screen
+
+
+def test_receive_with_typed_consent_and_transaction_code(tmux: Tmux) -> None:
+    from typer.testing import CliRunner
+    from wworld import IssuerApp
+
+    from wallet.cli import app
+
+    env = {
+        "DIDKIT_WALLET_PASSPHRASE": PASS,
+        "DIDKIT_WALLET_KDF_MEMORY_KIB": "8192",
+        "DIDKIT_WALLET_KDF_TIME_COST": "1",
+        "DIDKIT_WALLET_KDF_PARALLELISM": "1",
+    }
+    assert CliRunner().invoke(app, ["init"], env=env).exit_code == 0
+    issuer = IssuerApp()
+    with serve(issuer.app()) as base:
+        issuer.base = base
+        # Declined: nothing is requested from the issuer.
+        tmux.type(f"wallet receive '{issuer.new_offer('pid_sd_jwt', tx_code='271828')}'")
+        tmux.wait_for("Wallet passphrase:")
+        tmux.type_secret(PASS)
+        screen = tmux.wait_for("Accept? [y/N]:")
+        assert "Example University" in screen and "offers: Personal ID" in screen
+        tmux.type("n")
+        tmux.wait_for("Declined; nothing was requested.")
+        assert issuer.issued == 0 and not issuer.tokens
+
+        tmux.clear()
+        tmux.type(f"wallet receive '{issuer.new_offer('pid_sd_jwt', tx_code='271828')}'")
+        tmux.wait_for("Wallet passphrase:")
+        tmux.type_secret(PASS)
+        tmux.wait_for("Accept? [y/N]:")
+        tmux.type("y")
+        tmux.wait_for("PIN from the letter:")
+        tmux.type_secret("271828")
+        screen = tmux.wait_for("Stored Personal ID (dc+sd-jwt)")
+        assert "271828" not in screen  # the transaction code is not echoed
+        assert issuer.issued == 1
+
+        tmux.clear()
+        tmux.type("wallet list")
+        tmux.wait_for("Wallet passphrase:")
+        tmux.type_secret(PASS)
+        screen = tmux.wait_for("1 credential(s)")
+        assert "Personal ID" in screen and "Example University" in screen

@@ -228,7 +228,9 @@ def parser_seeds() -> dict[str, list[Any]]:
         ],
         "credential_sets": [{"options": [["pid"], ["mdl"]], "required": True}],
     }
+    oid = _oid4vc_seeds(vc_jwt, sd)
     return {
+        **oid,
         "did": [
             did_key,
             did_jwk,
@@ -310,4 +312,65 @@ def _bbs_inputs() -> dict[str, Any]:
         "messages": [m.hex() for m in msgs],
         "proof": proof.hex(),
         "disclosed_indexes": [0, 2],
+    }
+
+
+OID4VCI_ISSUER = "https://issuer.example/tenant"
+
+
+def _oid4vc_seeds(vc_jwt: str, sd: str) -> dict[str, list[Any]]:
+    """Valid OpenID4VCI / OpenID4VP messages (as the issuer, wallet and verifier exchange them)."""
+    from didkit_py.oid4vc import vci, vp
+
+    query = {"credentials": [{"id": "pid", "format": "dc+sd-jwt", "meta": {"vct_values": ["urn:x"]}}]}
+    offer = {
+        "credential_issuer": OID4VCI_ISSUER,
+        "credential_configuration_ids": ["pid"],
+        "grants": {vci.PRE_AUTHORIZED_GRANT: {"pre-authorized_code": "abc", "tx_code": {"length": 4}}},
+    }
+    meta = {
+        "credential_issuer": OID4VCI_ISSUER,
+        "credential_endpoint": f"{OID4VCI_ISSUER}/credential",
+        "nonce_endpoint": f"{OID4VCI_ISSUER}/nonce",
+        "credential_configurations_supported": {"pid": {"format": "dc+sd-jwt", "vct": "urn:x"}},
+    }
+    plain = {
+        "response_type": "vp_token",
+        "response_mode": "direct_post",
+        "response_uri": "https://rp.example/cb",
+        "nonce": "n-0123456789",
+        "state": "s-1",
+        "dcql_query": query,
+    }
+    holder = signer_for_key(generate_key(KeyType.ED25519))
+    proof = vci.build_proof_jwt(holder, audience=OID4VCI_ISSUER, nonce="c-nonce-1", now=NOW)
+    return {
+        "oid4vci_offer": [offer],
+        "oid4vci_offer_uri": [
+            vci.credential_offer_uri(offer),
+            vci.credential_offer_uri(offer_uri=f"{OID4VCI_ISSUER}/offers/1"),
+        ],
+        "oid4vci_metadata": [meta],
+        "oid4vci_messages": [
+            {
+                "token_request": vci.token_request_form("abc", "1234"),
+                "token_response": {"access_token": "at-1", "token_type": "Bearer", "expires_in": 300},
+                "nonce_response": {"c_nonce": "c-nonce-1"},
+                "credential_request": vci.credential_request_body("pid", [proof]),
+                "credential_response": {"credentials": [{"credential": sd}]},
+            }
+        ],
+        "oid4vci_proof_jwt": [proof],
+        "oid4vp_request_uri": [
+            vp.authorization_request_uri(client_id="redirect_uri:https://rp.example/cb", params=plain),
+            vp.authorization_request_uri(
+                client_id="decentralized_identifier:did:web:rp.example",
+                request_uri="https://rp.example/req/1",
+            ),
+        ],
+        "oid4vp_direct_post": [
+            vp.direct_post_form({"pid": [sd]}, "s-1"),
+            vp.direct_post_form({"pid": [vc_jwt]}, None),
+            {"error": "access_denied", "error_description": "no", "state": "s-1"},
+        ],
     }

@@ -191,7 +191,7 @@ def fuzz_target(
         base = m.rng.choice(pool) if pool and m.rng.random() < 0.3 else m.rng.choice(seeds)
         try:
             case = target.mutate(m, base)
-        except (RecursionError, ValueError, TypeError, OverflowError, UnicodeError):
+        except Exception:  # a bug in a mutator must not end the run; counted, not hidden
             stats["mutator_errors"] = stats.get("mutator_errors", 0) + 1
             continue
         outcome, took = _run_timed(target, case, case_timeout)
@@ -251,6 +251,8 @@ def print_table(rows: list[dict[str, Any]], *, minutes: float, workers: int) -> 
         f"{total['accepted']:>8} {total['malleable']:>9}"
     )
     for r in rows:
+        if r.get("mutator_errors"):
+            print(f"  {r['target']}: {r['mutator_errors']} mutator errors (harness bugs, cases skipped)")
         for sig, info in r["signatures"].items():
             print(f"  {r['target']}: {sig} x{info['count']} -> {info['file']}\n      {info['detail'][:200]}")
 

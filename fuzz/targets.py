@@ -24,6 +24,7 @@ A **tamper target** mutates a VALID secured credential or presentation and calls
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -320,6 +321,94 @@ def _jwk(jwk: Any) -> None:
     public_jwk(kp)
 
 
+def _oid4vci_offer(offer: Any) -> None:
+    from didkit_py.oid4vc import vci
+
+    vci.parse_credential_offer(offer)
+
+
+def _oid4vci_offer_uri(uri: Any) -> None:
+    from didkit_py.oid4vc import vci
+
+    value, _ref = vci.parse_credential_offer_uri(uri)
+    if value is not None:
+        vci.parse_credential_offer(value)
+
+
+def _oid4vci_metadata(meta: Any) -> None:
+    from didkit_py.oid4vc import vci
+
+    from .corpus import OID4VCI_ISSUER
+
+    vci.parse_issuer_metadata(meta, credential_issuer=OID4VCI_ISSUER)
+
+
+def _oid4vci_messages(msgs: Any) -> None:
+    from didkit_py.errors import InvalidInput
+    from didkit_py.oid4vc import vci
+
+    if not isinstance(msgs, dict):
+        raise InvalidInput("not an object", code="fuzz.type")
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "token_request": vci.parse_token_request,
+        "token_response": vci.parse_token_response,
+        "nonce_response": vci.parse_nonce_response,
+        "credential_request": vci.parse_credential_request,
+        "credential_response": vci.parse_credential_response,
+    }
+    for name, value in msgs.items():
+        if name in parsers:
+            with contextlib.suppress(DidkitError):
+                parsers[name](value)
+
+
+def _oid4vci_proof_jwt(token: Any) -> None:
+    from didkit_py.oid4vc import vci
+
+    from .corpus import OID4VCI_ISSUER
+
+    original = parser_seeds()["oid4vci_proof_jwt"][0]
+    _Runtime.ensure()
+
+    async def consume(nonce: str) -> bool:
+        return nonce == "c-nonce-1"
+
+    _Runtime.run(
+        vci.check_proof_jwt(
+            token, resolver=_Runtime.resolver, audience=OID4VCI_ISSUER, now=NOW, consume_nonce=consume
+        )
+    )
+    if _normalize_compact(token) != original and not is_ecdsa_malleation(original, token):
+        raise _Accepted("oid4vci proof JWT: check_proof_jwt accepted a changed proof")
+
+
+def _oid4vp_request_uri(uri: Any) -> None:
+    from didkit_py.oid4vc import vp
+
+    params = vp.parse_authorization_request_uri(uri)
+    cid = params.get("client_id")
+    if isinstance(cid, str):
+        vp.split_client_id(cid)
+    _Runtime.ensure()
+    _Runtime.run(
+        vp.resolve_authorization_request(params, http=_Runtime.http, resolver=_Runtime.resolver, now=NOW)
+    )
+
+
+def _oid4vp_direct_post(form: Any) -> None:
+    from didkit_py.errors import InvalidInput
+    from didkit_py.oid4vc import vp
+    from didkit_py.oid4vc.verifier import parse_direct_post_response
+
+    if not isinstance(form, dict):
+        raise InvalidInput("not a form", code="fuzz.type")
+    for dcql in (True, False):
+        with contextlib.suppress(DidkitError):
+            vp.parse_direct_post(form, dcql=dcql)
+        with contextlib.suppress(DidkitError):
+            parse_direct_post_response(form, dcql=dcql)
+
+
 # ----------------------------------------------------------------------------- tamper
 def _normalize_compact(value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
@@ -405,7 +494,7 @@ def _tamper_mutate(fmt: str) -> Callable[[Mutator, Any], Any]:
             pv = proof.get("proofValue")
             if isinstance(pv, str) and pv.startswith("z") and m.rng.random() < 0.3:
                 proof["proofValue"] = _malleate_multibase(pv, m)
-            elif isinstance(pv, str) and m.rng.random() < 0.5:
+            elif isinstance(pv, str) and pv and m.rng.random() < 0.5:
                 proof["proofValue"] = pv[0] + m.compact(pv[1:]) if m.rng.random() < 0.5 else m.text(pv)
             else:
                 proof = m.json(proof)
@@ -505,14 +594,16 @@ def is_ecdsa_malleation(original: Any, mutated: Any) -> bool:
         doc = _as_document(mutated)
         if not isinstance(doc, dict) or not isinstance(original, dict):
             return False
-        po, pm = dict(original["proof"]), doc.get("proof")
-        if not isinstance(pm, dict) or {**pm, "proofValue": None} != {**po, "proofValue": None}:
+        pm = doc.get("proof")
+        pm = pm[0] if isinstance(pm, list) and len(pm) == 1 else pm
+        if not isinstance(pm, dict) or not isinstance(pm.get("proofValue"), str):
             return False
-        rest_o = {k: v for k, v in original.items() if k != "proof"}
-        rest_m = {k: v for k, v in doc.items() if k != "proof"}
-        if _strict_json(rest_o) != _strict_json(rest_m):
+        po_value = original["proof"]["proofValue"]
+        if not _sig_pair_malleated(multibase_decode(po_value), multibase_decode(pm["proofValue"])):
             return False
-        return _sig_pair_malleated(multibase_decode(po["proofValue"]), multibase_decode(pm["proofValue"]))
+        # Apart from the signature, a neutral spelling (same JSON or same RDF) of the original.
+        restored = {**doc, "proof": {**pm, "proofValue": po_value}}
+        return is_neutral("", original, restored)
     except (DidkitError, ValueError, KeyError, TypeError):
         return False
 
@@ -610,6 +701,55 @@ TARGETS: dict[str, Target] = {
         ),
         Target("multikey", "keys.multikey_decode", _seeds("multikey"), _text, _multikey),
         Target("jwk", "keys.key_pair_from_jwk", _seeds("jwk"), lambda m, s: m.json(s), _jwk),
+        Target(
+            "oid4vci_offer",
+            "oid4vc.vci.parse_credential_offer",
+            _seeds("oid4vci_offer"),
+            _doc,
+            _oid4vci_offer,
+        ),
+        Target(
+            "oid4vci_offer_uri",
+            "oid4vc.vci.parse_credential_offer_uri",
+            _seeds("oid4vci_offer_uri"),
+            _text,
+            _oid4vci_offer_uri,
+        ),
+        Target(
+            "oid4vci_metadata",
+            "oid4vc.vci.parse_issuer_metadata",
+            _seeds("oid4vci_metadata"),
+            _doc,
+            _oid4vci_metadata,
+        ),
+        Target(
+            "oid4vci_messages",
+            "oid4vc.vci token/nonce/credential req+resp",
+            _seeds("oid4vci_messages"),
+            lambda m, s: m.json(s),
+            _oid4vci_messages,
+        ),
+        Target(
+            "oid4vci_proof_jwt",
+            "oid4vc.vci.check_proof_jwt (tamper)",
+            _seeds("oid4vci_proof_jwt"),
+            lambda m, s: m.compact(s),
+            _oid4vci_proof_jwt,
+        ),
+        Target(
+            "oid4vp_request_uri",
+            "oid4vc.vp.parse_authorization_request_uri+resolve",
+            _seeds("oid4vp_request_uri"),
+            _text,
+            _oid4vp_request_uri,
+        ),
+        Target(
+            "oid4vp_direct_post",
+            "oid4vc.vp.parse_direct_post(+_response)",
+            _seeds("oid4vp_direct_post"),
+            lambda m, s: m.json(s),
+            _oid4vp_direct_post,
+        ),
     ]
     + [
         Target(

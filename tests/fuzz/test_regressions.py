@@ -23,9 +23,7 @@ from fuzz.targets import TARGETS, run_case
 
 CRASHES = Path(__file__).resolve().parents[2] / "fuzz" / "crashes"
 # Saved reproducers of crashes that are reported but not fixed yet: signature -> reason.
-KNOWN_OPEN = {
-    "crash:UnicodeEncodeError@rdfc.py:115": "to_quads takes lone surrogates; RDFC hashing fails",
-}
+KNOWN_OPEN: dict[str, str] = {}
 
 
 def test_did_document_vm_type_not_a_string() -> None:
@@ -55,15 +53,10 @@ def test_disclosure_parse_non_string() -> None:
         Disclosure.parse(None)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True, raises=UnicodeEncodeError, reason=KNOWN_OPEN["crash:UnicodeEncodeError@rdfc.py:115"]
-)
 def test_to_quads_lone_surrogate() -> None:
-    """jsonld: a JSON-LD object holding a lone surrogate string reaches RDFC and crashes there.
-
-    Not reachable through ``credentials.verify`` (its JSON limits refuse lone surrogates), only
-    by calling ``to_quads``/``canonize_document`` directly with such an object.
-    """
+    """jsonld: a JSON-LD object holding a lone surrogate string reached RDFC and crashed there
+    (UnicodeEncodeError in SHA-256). Not reachable through ``credentials.verify`` (its JSON
+    limits refuse lone surrogates). Fixed by the jsonld owner in 1022c8c after it was found."""
     doc = {"@context": {"@vocab": "https://example.org/"}, "name": "\ud800", "knows": {"name": "x"}}
     with pytest.raises(InvalidInput):
         canonicalize(to_quads(doc, loader=DocumentLoader()))
@@ -82,3 +75,88 @@ def test_saved_reproducers(path: Path) -> None:
         pytest.xfail(KNOWN_OPEN[record["signature"]])
     outcome = run_case(TARGETS[record["target"]], decode_case(record["case"]))
     assert outcome.kind == "ok", outcome.detail
+
+
+@pytest.mark.parametrize("form", ["grant_type=x", None, ["a"]])
+def test_token_request_not_a_form(form: Any) -> None:
+    """oid4vci_messages: parse_token_request("...") raised AttributeError (str has no .get)."""
+    from didkit_py.oid4vc import vci
+
+    with pytest.raises(InvalidInput):
+        vci.parse_token_request(form)
+
+
+@pytest.mark.parametrize("host", ["rp.example\U00053135f1", "\ud800.example", "xn--a.example"])
+async def test_request_uri_with_unencodable_host(host: str) -> None:
+    """oid4vp_request_uri: a request_uri whose host httpx cannot IDNA/UTF-8 encode raised
+    httpx.InvalidURL / UnicodeEncodeError out of resolve_authorization_request (a QR code
+    a wallet scans is enough to trigger it)."""
+    import httpx
+
+    from didkit_py.did import default_resolver
+    from didkit_py.errors import DidkitError
+    from didkit_py.oid4vc import vp
+    from fuzz.corpus import NOW
+
+    params = {"client_id": "decentralized_identifier:did:web:rp.example", "request_uri": f"https://{host}/r"}
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(404))) as http:
+        with pytest.raises(DidkitError):
+            await vp.resolve_authorization_request(params, http=http, resolver=default_resolver(), now=NOW)
+
+
+async def test_enveloped_credential_with_invalid_utf8_percent_escape() -> None:
+    """presentation_model: a data: URL with %BF made parse_enveloped_credential (and so
+    credentials.verify on an EnvelopedVerifiableCredential) raise UnicodeDecodeError."""
+    from didkit_py.credentials import verify
+    from didkit_py.credentials.model import parse_enveloped_credential
+    from fuzz.corpus import NOW, offline_resolver
+
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "EnvelopedVerifiableCredential",
+        "id": "data:application/vc+jwt,%BF",
+    }
+    with pytest.raises(InvalidInput):
+        parse_enveloped_credential(doc)
+    with pytest.raises(InvalidInput):
+        await verify(doc, resolver=offline_resolver(), now=NOW)
+
+
+def test_status_entry_with_unparsable_url() -> None:
+    """bitstring: statusListCredential "http://[x" made urlsplit raise ValueError (Invalid IPv6 URL)."""
+    from didkit_py.status import BitstringStatusListEntry
+
+    entry = {
+        "id": "https://example.com/status/1#5",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "5",
+        "statusListCredential": "http://[x",
+    }
+    with pytest.raises(InvalidInput):
+        BitstringStatusListEntry.from_json(entry)
+
+
+def test_ecdsa_malleation_plus_rdf_neutral_spelling_is_classified_malleable() -> None:
+    """tamper:ecdsa-rdfc-2019 flagged an "acceptance": ``"name": {"@value": "Alice Example"}``
+    (the same RDF literal) together with ``(r, n - s)``. Same RDF dataset, same signer: it is
+    ECDSA malleability, not tampering; a changed value with the same flip stays an acceptance."""
+    from didkit_py._encoding import multibase_decode, multibase_encode
+    from fuzz.corpus import samples
+    from fuzz.mutate import P256_ORDER
+    from fuzz.targets import is_ecdsa_malleation
+
+    original = samples()["ecdsa-rdfc-2019"].secured
+    assert isinstance(original, dict)
+    doc = json.loads(json.dumps(original))
+    sig = multibase_decode(doc["proof"]["proofValue"])
+    s = int.from_bytes(sig[32:], "big")
+    doc["proof"]["proofValue"] = multibase_encode(
+        sig[:32] + (P256_ORDER - s).to_bytes(32, "big"), "base58btc"
+    )
+    doc["credentialSubject"]["name"] = {"@value": doc["credentialSubject"]["name"]}
+    assert is_ecdsa_malleation(original, doc)
+    assert run_case(TARGETS["tamper:ecdsa-rdfc-2019"], doc).kind == "malleable"
+    doc["credentialSubject"]["name"] = {"@value": "Mallory"}
+    assert not is_ecdsa_malleation(original, doc)
+    assert run_case(TARGETS["tamper:ecdsa-rdfc-2019"], doc).kind == "ok"  # rejected

@@ -544,7 +544,12 @@ def parse_enveloped_credential(obj: Any, *, at: str = "") -> EnvelopedCredential
             at=_ptr(at, "id"),
         )
     if "%" in data:
-        data = urllib.parse.unquote(data, errors="strict")
+        try:
+            data = urllib.parse.unquote(data, errors="strict")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                "enveloped credential data is not UTF-8", code="enveloped.id", at=_ptr(at, "id")
+            ) from exc
     if not data:
         raise InvalidInput("enveloped credential is empty", code="enveloped.id", at=_ptr(at, "id"))
     return EnvelopedCredential(media_type=media_type, data=data, document=copy.deepcopy(obj))

@@ -456,7 +456,10 @@ def _parse_status_messages(raw: Any, size: int, *, at: str) -> tuple[StatusMessa
 def _looks_like_url(s: str) -> bool:
     if len(s) > 4096 or any(c.isspace() for c in s):
         return False
-    parts = urlsplit(s)
+    try:
+        parts = urlsplit(s)
+    except ValueError:  # e.g. "http://[x": not a URL
+        return False
     return bool(parts.scheme) and (bool(parts.netloc) or parts.scheme in {"did", "urn"})
 
 

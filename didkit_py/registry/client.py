@@ -21,10 +21,11 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -35,13 +36,13 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
-from web3.types import TxParams
 
 from ..errors import ChainError, InvalidInput, LimitExceeded, NetworkError, ResolutionError, UnsupportedError
 from ..keys import KeyPair, KeyType, generate_key, save_key_file
 from . import artifact
 from .devchain import DEFAULT_CHAIN_ID
 from .events import RegistryEvent, decode_log, identity_topic
+from .rpc import SyncJsonRpc
 
 __all__ = [
     "DEFAULT_VALIDITY",
@@ -254,6 +255,7 @@ class RegistryClient:
         self.w3 = w3 or Web3(Web3.HTTPProvider(config.url, request_kwargs={"timeout": config.timeout}))
         self.contract = self.w3.eth.contract(address=to_checksum_address(config.registry), abi=artifact.abi())
         self._chain_ok = False
+        self._rpc_client: SyncJsonRpc | None = None
 
     # -- plumbing
 
@@ -304,50 +306,75 @@ class RegistryClient:
         with self._guard("eth_getCode"):
             return len(self.w3.eth.get_code(self.contract.address)) > 0
 
+    def _raw(self) -> SyncJsonRpc:
+        if self._rpc_client is None:
+            self._rpc_client = SyncJsonRpc(self.config.url, timeout=self.config.timeout)
+        return self._rpc_client
+
     def _send(self, sender: KeyPair, fn: Any, what: str, *, gas: int | None = None) -> TxResult:
+        """Sign and send one EIP-1559 transaction; three round trips (state batch, send, receipt)."""
         self.check_chain()
         acct = _secp_account(sender)
-        with self._guard(what):
-            nonce = self.w3.eth.get_transaction_count(acct.address, "pending")
-            base = int(self.w3.eth.get_block("latest")["baseFeePerGas"])
-            tip = 10**9
-            tx = fn.build_transaction(
-                {
-                    "from": acct.address,
-                    "nonce": nonce,
-                    "chainId": self.config.chain_id,
-                    "maxPriorityFeePerGas": tip,
-                    "maxFeePerGas": 2 * base + tip,
-                    "gas": gas or 1,
-                }
-            )
-            if gas is None:
-                call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
-                estimate = self.w3.eth.estimate_gas(cast(TxParams, call))
-                tx["gas"] = int(estimate * _GAS_MARGIN)
-            signed = acct.sign_transaction(tx)
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-            receipt = self.w3.eth.wait_for_transaction_receipt(
-                tx_hash, timeout=self.config.timeout, poll_latency=0.05
-            )
-        if int(receipt["status"]) != 1:
-            used = int(receipt["gasUsed"])
+        rpc = self._raw()
+        call = {"from": acct.address, "to": self.contract.address, "data": fn._encode_transaction_data()}
+        calls: list[tuple[str, list[Any]]] = [
+            ("eth_getTransactionCount", [acct.address, "pending"]),
+            ("eth_getBlockByNumber", ["latest", False]),
+        ]
+        if gas is None:
+            calls.append(("eth_estimateGas", [call]))
+        try:
+            answers = rpc.batch(calls)
+        except ChainError as exc:
+            raise _classify(exc, what) from exc
+        nonce = int(answers[0], 16)
+        base = int(answers[1]["baseFeePerGas"], 16)
+        tip = 10**9
+        tx = {
+            "type": 2,
+            "chainId": self.config.chain_id,
+            "nonce": nonce,
+            "to": self.contract.address,
+            "value": 0,
+            "data": call["data"],
+            "gas": gas if gas is not None else int(int(answers[2], 16) * _GAS_MARGIN),
+            "maxPriorityFeePerGas": tip,
+            "maxFeePerGas": 2 * base + tip,
+        }
+        signed = acct.sign_transaction(tx)
+        try:
+            tx_hash = rpc.call("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
+        except ChainError as exc:
+            raise _classify(exc, what) from exc
+        receipt = self._wait_receipt(rpc, tx_hash, what)
+        if receipt.get("status") != "0x1":
+            used = int(receipt["gasUsed"], 16)
             if used >= int(tx["gas"]):
                 raise ChainError(f"{what} ran out of gas ({used})", code="chain.out_of_gas")
-            reason = self._revert_reason(tx, int(receipt["blockNumber"]))
+            reason = self._revert_reason(call, int(receipt["blockNumber"], 16))
             raise ChainError(f"{what} reverted: {reason}", code="chain.revert")
         return TxResult(
-            "0x" + bytes(receipt["transactionHash"]).hex(),
-            int(receipt["blockNumber"]),
-            int(receipt["gasUsed"]),
+            str(receipt["transactionHash"]), int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16)
         )
 
-    def _revert_reason(self, tx: Mapping[str, Any], block: int) -> str:
+    def _wait_receipt(self, rpc: SyncJsonRpc, tx_hash: str, what: str) -> dict[str, Any]:
+        deadline = time.monotonic() + self.config.timeout
+        delay = 0.02
+        while True:
+            receipt = rpc.call("eth_getTransactionReceipt", [tx_hash])
+            if isinstance(receipt, dict):
+                return receipt
+            if time.monotonic() > deadline:
+                raise NetworkError(f"{what}: no receipt in time", code="chain.timeout")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    def _revert_reason(self, call: Mapping[str, Any], block: int) -> str:
         try:
-            self.w3.eth.call(cast(TxParams, {k: tx[k] for k in ("from", "to", "data") if k in tx}), block - 1)
-        except ContractLogicError as exc:
-            return str(exc.message or exc).removeprefix("execution reverted: ")
-        except Exception:  # the reason is a courtesy; the failure itself is already known
+            self._raw().call("eth_call", [dict(call), hex(block - 1)])
+        except ChainError as exc:
+            return _reason(exc.message)
+        except NetworkError:  # the reason is a courtesy; the failure itself is already known
             return "unknown reason"
         return "unknown reason"
 
@@ -679,6 +706,22 @@ class RegistryClient:
         if int(receipt["status"]) != 1 or not receipt["contractAddress"]:
             raise ChainError("registry deployment failed", code="chain.deploy")
         return str(receipt["contractAddress"])
+
+
+def _reason(message: str) -> str:
+    text = message.split("failed: ", 1)[-1]
+    return text.removeprefix("execution reverted: ").removeprefix("execution reverted").strip() or "no reason"
+
+
+def _classify(exc: ChainError, what: str) -> ChainError:
+    """A node's JSON-RPC error for a write: revert, out of gas, or another refusal."""
+    msg = exc.message.lower()
+    code = getattr(exc, "rpc_code", None)
+    if code == 3 or "revert" in msg:
+        return ChainError(f"{what} reverted: {_reason(exc.message)}", code="chain.revert")
+    if "gas" in msg and ("exceed" in msg or "out of" in msg or "intrinsic" in msg):
+        return ChainError(f"{what}: {exc.message[:200]}", code="chain.out_of_gas")
+    return ChainError(f"{what} refused by the node: {exc.message[:200]}", code="chain.rpc_error")
 
 
 def _with_time(ev: RegistryEvent, ts: int) -> RegistryEvent:

@@ -209,7 +209,12 @@ def create_app(
             from didkit_py.registry.settings import ChainSettings
 
             extra.append(EthrMethod([ChainSettings().to_config().network()]))
-        resolver = default_resolver(allow_loopback_http=settings.allow_loopback_http, extra_methods=extra)
+        resolver = default_resolver(
+            allow_loopback_http=settings.allow_loopback_http,
+            extra_methods=extra,
+            cache_ttl=settings.did_cache_seconds,
+            timeout=settings.fetch_timeout,
+        )
     if settings.chain and risk is None:
         from verifier import EthrHistoryRisk
 
@@ -232,6 +237,8 @@ def create_app(
         risk=risk,
         clock=now,
         allow_loopback_http=settings.allow_loopback_http,
+        did_state_ttl=min(30.0, settings.did_cache_seconds),
+        key_cache_ttl=min(30.0, settings.did_cache_seconds),
     )
     service = VerifierService(
         settings=settings,

@@ -85,6 +85,9 @@ class VerifierSettings(BaseSettings):
     require_issued_challenges: bool = False
     #: Request timeout for everything the verifier fetches (status lists, schemas, DIDs).
     fetch_timeout: float = Field(default=5.0, gt=0, le=60)
+    #: How long resolved DID documents are reused (seconds); registry changes (new owner, key
+    #: revoked, DID deactivated) are seen after at most this long. 0 resolves every time.
+    did_cache_seconds: float = Field(default=60.0, ge=0, le=86_400)
     #: Keep a fetched status list at most this long (seconds), whatever its ``Cache-Control``
     #: says; 0 fetches it for every presentation. Unset: the issuer's caching, 30 s to 1 day.
     status_cache_max_seconds: float | None = Field(default=None, ge=0, le=86_400)

@@ -170,6 +170,7 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
             base_url=settings.base_url(),
             status_list_length=settings.status_list_length,
             chain=settings.chain(),
+            key_cache_seconds=settings.key_cache_seconds,
         )
     ctx = AppContext(settings, service)
     app = FastAPI(

@@ -52,6 +52,7 @@ def _service(settings: IssuerSettings | None = None) -> IssuerService:
         base_url=settings.base_url(),
         status_list_length=settings.status_list_length,
         chain=settings.chain(),
+        key_cache_seconds=settings.key_cache_seconds,
     )
 
 

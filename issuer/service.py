@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -158,6 +159,7 @@ class IssuerService:
         formats: FormatRegistry | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         chain: tuple[Any, KeyPair] | None = None,
+        key_cache_seconds: float = 5.0,
     ) -> None:
         self.sessions = sessions
         self._wrapper = wrapper
@@ -169,6 +171,11 @@ class IssuerService:
         #: ``(ChainConfig, relayer)`` for did:ethr; the relayer pays gas for meta-transactions.
         self.chain = chain
         self._chain_lock = threading.Lock()  # RegistryClient is not thread-safe (nonces)
+        #: Decrypted signing keys and current status lists, per process, for ``key_cache_seconds``:
+        #: a rotation made by another worker takes effect there within that time.
+        self.key_cache_seconds = key_cache_seconds
+        self._keys: dict[tuple[str, str | None, str], tuple[float, _DidRef, Signer]] = {}
+        self._lists: dict[tuple[str, str, str], tuple[str, int]] = {}
 
     # ---------------------------------------------------------------------------- tenants / keys
 
@@ -465,6 +472,7 @@ class IssuerService:
                 for k in old_keys:
                     k.revoked_at = now
                 new = self._add_key(s, did, _generate(kt), f"{did.did}#key-{n}")
+            self._keys.clear()
             self._audit(
                 s,
                 principal.tenant_id,
@@ -549,6 +557,25 @@ class IssuerService:
         raise InvalidInput(
             f"the issuer DID has no {' or '.join(w.value for w in wanted)} key for {fmt}", code="did.noKey"
         )
+
+    def _issuing_key(
+        self, s: Session, tenant_id: str, did_id: str | None, fmt: str
+    ) -> tuple[_DidRef, Signer]:
+        """The DID and signer for ``fmt`` (the template's DID, or the tenant's default), cached."""
+        now = time.monotonic()
+        ck = (tenant_id, did_id, fmt)
+        hit = self._keys.get(ck)
+        if hit is not None and hit[0] > now:
+            return hit[1], hit[2]
+        did = s.get(IssuerDid, did_id) if did_id is not None else self._default_did(s, tenant_id, fmt)
+        assert did is not None
+        ref = _DidRef(did.id, did.did)
+        signer = self._signer(s, did.id, fmt)
+        if self.key_cache_seconds > 0:
+            if len(self._keys) > 10_000:
+                self._keys.clear()
+            self._keys[ck] = (now + self.key_cache_seconds, ref, signer)
+        return ref, signer
 
     def _default_did(self, s: Session, tenant_id: str, fmt: str) -> IssuerDid:
         wanted = {k.value for k in FORMAT_KEY_TYPES.get(fmt, ())}
@@ -716,13 +743,9 @@ class IssuerService:
                     code="format.unknown",
                     at="/options/format",
                 )
-            did = (
-                s.get(IssuerDid, template.did_id)
-                if template
-                else self._default_did(s, principal.tenant_id, fmt)
+            did, signer = self._issuing_key(
+                s, principal.tenant_id, template.did_id if template else None, fmt
             )
-            assert did is not None
-            signer = self._signer(s, did.id, fmt)
 
             # Fill in what the template fixes.
             contexts = doc.get("@context") or [VC_V2]
@@ -779,7 +802,7 @@ class IssuerService:
                             "unknown status purpose", code="status.purpose", at="/options/statusPurposes"
                         )
                     lst, idx = self._allocate(s, principal.tenant_id, did.id, purpose, cred_id)
-                    url = self.status_list_url(principal.tenant_slug, lst.id)
+                    url = self.status_list_url(principal.tenant_slug, lst)
                     entries.append(
                         BitstringStatusListEntry(
                             status_list_credential=url,
@@ -862,13 +885,23 @@ class IssuerService:
 
     def _allocate(
         self, s: Session, tenant_id: str, did_id: str, purpose: str, cred_id: str
-    ) -> tuple[StatusList, int]:
+    ) -> tuple[str, int]:
         """A uniformly random free index (herd privacy, Bitstring Status List §6.1).
 
         Lock-free across workers: a random index is inserted under the (list, index) primary
         key; a collision retries with a fresh index, and a list that keeps colliding is marked
         full and a new one started.
         """
+        ck = (tenant_id, did_id, purpose)
+        cached = self._lists.get(ck)
+        if cached is not None:
+            list_id, length = cached
+            for _attempt in range(8):
+                idx = random_below(length)
+                if s.get(StatusEntry, (list_id, idx)) is None:
+                    s.add(StatusEntry(list_id=list_id, idx=idx, credential_id=cred_id, value=0))
+                    return list_id, idx
+            del self._lists[ck]
         for _ in range(3):
             lst = s.scalar(
                 select(StatusList)
@@ -905,7 +938,8 @@ class IssuerService:
                 # A concurrent transaction may take the same index between the check and our
                 # commit; the primary key then fails the commit and :meth:`issue` retries.
                 s.add(StatusEntry(list_id=lst.id, idx=idx, credential_id=cred_id, value=0))
-                return lst, idx
+                self._lists[ck] = (lst.id, lst.length)
+                return lst.id, idx
             lst.full = True
             s.flush()
         raise InvalidInput("could not allocate a status index", code="status.list_full")
@@ -1193,6 +1227,12 @@ class IssuerService:
                 .group_by(IssuedCredential.format)
             ).all()
             return {fmt: n for fmt, n in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class _DidRef:
+    id: str
+    did: str
 
 
 def audit_body(ev: AuditEvent) -> dict[str, Any]:

@@ -44,6 +44,9 @@ class IssuerSettings(BaseSettings):
     #: argon2id cost for API key hashes (defaults: OWASP's m=19 MiB, t=2, p=1).
     api_key_argon2_time_cost: int = Field(default=2, ge=1)
     api_key_argon2_memory_kib: int = Field(default=19_456, ge=1024)
+    #: How long a worker keeps decrypted issuer keys and the current status list in memory; a key
+    #: rotation through another worker takes effect here within this time.
+    key_cache_seconds: float = Field(default=5.0, ge=0)
     offer_ttl_seconds: int = Field(default=900, ge=1)
     access_token_ttl_seconds: int = Field(default=300, ge=1)
     nonce_ttl_seconds: int = Field(default=300, ge=1)

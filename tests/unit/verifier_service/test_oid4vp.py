@@ -200,7 +200,9 @@ def test_relying_party_formats_restrict_the_request(make_client: Any) -> None:
                     {
                         "id": "x",
                         "format": "ldp_vc",
-                        "meta": {},
+                        "meta": {
+                            "type_values": [["https://www.w3.org/2018/credentials#VerifiableCredential"]]
+                        },
                         "claims": [{"path": ["credentialSubject", "name"]}],
                     }
                 ]

@@ -42,7 +42,7 @@ def test_extra_templates_file(tmp_path: Path) -> None:
             {
                 "id": "m",
                 "format": "ldp_vc",
-                "meta": {},
+                "meta": {"type_values": [["https://www.w3.org/2018/credentials#VerifiableCredential"]]},
                 "claims": [{"path": ["credentialSubject", "memberOf"]}],
             }
         ]

@@ -306,6 +306,18 @@ class RegistryClient:
         with self._guard("eth_getCode"):
             return len(self.w3.eth.get_code(self.contract.address)) > 0
 
+    def close(self) -> None:
+        """Close the client's HTTP connections (it can still be used; they reopen)."""
+        if self._rpc_client is not None:
+            self._rpc_client.close()
+            self._rpc_client = None
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _raw(self) -> SyncJsonRpc:
         if self._rpc_client is None:
             self._rpc_client = SyncJsonRpc(self.config.url, timeout=self.config.timeout)

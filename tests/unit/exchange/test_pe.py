@@ -315,3 +315,17 @@ def test_sd_jwt_credentials_plug_into_pe(now: datetime) -> None:
     assert sub["descriptor_map"] == [{"id": "d", "format": "dc+sd-jwt", "path": "$"}]
     d["format"] = {"ldp_vc": {"proof_type": ["DataIntegrityProof"]}}
     assert evaluate_presentation_definition(d, [sd], now=now).credential_ids() == []
+
+
+def test_next_path_is_tried_when_a_resolved_value_fails_the_filter(
+    wallet: list[HeldCredential], now: datetime
+) -> None:
+    # PE v2 §8: each path in turn until one's value passes the filter (pex stops at the first that resolves)
+    f = {
+        "path": ["$.credentialSubject.given_name", "$.credentialSubject.birth_date"],
+        "filter": {"type": "string", "format": "date"},
+    }
+    ev = evaluate_presentation_definition(pd(desc("d", f)), wallet, now=now)
+    assert ev.credential_ids() == ["urn:a:id"] and ev.claims_for("urn:a:id") == [
+        "$.credentialSubject.birth_date"
+    ]

@@ -121,7 +121,7 @@ def _wallet(home: Path, *args: str, code: int = 0) -> Any:
 
 def test_receive_from_the_issuer_service_and_present(tmp_path: Path) -> None:
     wallet_home = tmp_path / "holder"
-    _wallet(wallet_home, "init")
+    holder = _wallet(wallet_home, "init")["did"]
     with _issuer(tmp_path / "issuer") as (base, h), httpx.Client(base_url=base, timeout=30) as c:
         ed = c.post("/dids", json={"method": "key", "key_types": ["Ed25519"]}, headers=h)
         bbs = c.post("/dids", json={"method": "key", "key_types": ["Bls12381G2"]}, headers=h)
@@ -178,7 +178,6 @@ def test_receive_from_the_issuer_service_and_present(tmp_path: Path) -> None:
     assert got_degree["format"] == "bbs-2023" and got_pid["format"] == "dc+sd-jwt"
     listed = {r["id"]: r for r in _wallet(wallet_home, "list")}
     assert set(listed) == {got_degree["id"], got_pid["id"]}
-    holder = _wallet(wallet_home, "did", "list")[0]["did"]
     shown = {c["pointer"]: c["value"] for c in _wallet(wallet_home, "show", got_degree["id"])["claims"]}
     assert shown["/credentialSubject/id"] == holder and shown["/credentialSubject/name"] == SECRET
 
@@ -206,8 +205,6 @@ def test_receive_from_the_issuer_service_and_present(tmp_path: Path) -> None:
             }
         ]
     }
-    m = _wallet(wallet_home, "match", json.dumps(degree_query))
-    assert [r["credential"] for r in m["recommendations"]] == [got_degree["id"]]
 
     rp = VerifierApp()
     with serve(rp.app()) as rp_base:

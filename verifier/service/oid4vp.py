@@ -445,6 +445,23 @@ class VerifierService:
             )
         try:
             result = await self._process(tx, response)
+        except DidkitError as exc:
+            # Could not check (e.g. the relying party is no longer configured): refuse, recorded.
+            failure = {"code": exc.code, "message": exc.message, "policy": "request"}
+            await self.storage.run(
+                self.storage.finish_transaction,
+                tx.id,
+                "failed",
+                {
+                    "verdict": "rejected",
+                    "error": failure,
+                    "checks": [],
+                    "presentations": [],
+                    "disclosed_claims": [],
+                    "risk_signals": [],
+                },
+            )
+            return _oauth_error(400, "invalid_request", exc.message, exc.code, tx.id)
         except Exception:
             # Never leave a transaction stuck in `processing`; the app turns this into a 500 problem.
             await self.storage.run(

@@ -167,3 +167,21 @@ def test_page_and_templates(client: TestClient) -> None:
     assert {t["id"] for t in client.get("/templates").json()} >= {"degree", "birth_date"}
     rps = client.get("/relying-parties").json()
     assert rps[0]["id"] == "default" and rps[0]["client_id"].startswith("decentralized_identifier:")
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from(["dcql_query", "presentation_definition", "purpose", "template", "relying_party"]),
+    _json,
+)
+def test_random_request_bodies_never_500(client: TestClient, member: str, value: Any) -> None:
+    r = client.post("/oid4vp/requests", json={member: value})
+    assert r.status_code in (201, 400, 404, 413), (member, value, r.text)
+    assert r.status_code != 201 or member in ("dcql_query", "presentation_definition", "purpose", "template")

@@ -319,3 +319,15 @@ async def test_two_simultaneous_answers_one_wins(client: TestClient) -> None:
         )
     assert sorted([a.status_code, b.status_code]) == [200, 409]
     assert result(client, out)["verdict"] == "accepted"
+
+
+def test_answer_for_a_relying_party_no_longer_configured(make_client: Any) -> None:
+    before = make_client(relying_parties=[{"id": "old"}])
+    out, req = open_request(before, template="degree")
+    after = make_client(relying_parties=[{"id": "new"}])  # same database, restarted with other config
+    h = holder()
+    base, _ = degree_credential(h)
+    r = answer(after, bbs_vp_token(base, h, req, "degree_ldp", DEGREE), req["state"])
+    assert r.status_code == 400 and r.json()["code"] == "rp.unknown"
+    res = result(after, out)
+    assert res["status"] == "failed" and res["verdict"] == "rejected"

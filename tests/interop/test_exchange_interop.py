@@ -223,3 +223,56 @@ def test_dcql_both_refuse_malformed(node: Any, bad: dict[str, Any]) -> None:
     assert "error" in theirs
     with pytest.raises(InvalidInput):
         evaluate_dcql_query(bad, CREDS, now=NOW)
+
+
+# -- randomized agreement (fixed seeds; departures above excluded by construction) ----------------
+_FUZZ_PATHS = [
+    "$.credentialSubject.birth_date",
+    "$.credentialSubject.family_name",
+    "$.credentialSubject.age_over_18",
+    "$.credentialSubject.address.postalCode",
+    "$.credentialSubject.degree.name",
+    "$.issuer.id",
+    "$.type",
+    "$.credentialSubject.employmentStatus",
+    "$.credentialSubject.nothing",
+    "$.credentialSubject.courses[*].title",
+    "$.credentialSubject.driving_privileges[*].vehicle_category_code",
+    "$.credentialSubject.grossMonthlySalary.value",
+    "$.credentialSubject.nationalities",
+    "$.credentialSubject.creditsEcts",
+    "$.name",
+]
+_FUZZ_FILTERS: list[Any] = [
+    None, {"type": "string"}, {"type": "boolean", "const": True}, {"type": "string", "pattern": "^69"},
+    {"type": "array", "contains": {"const": "AgeOverCredential"}}, {"type": "string", "enum": ["active"]},
+    {"type": "object"}, {"type": "number", "minimum": 100}, {"type": "string", "minLength": 20},
+    {"type": "array", "minItems": 1}, {"type": "string", "const": "B"}, {"type": "integer"},
+]  # fmt: skip
+
+
+def _random_definitions(seed: int, n: int) -> list[dict[str, Any]]:
+    import random
+
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        fields = []
+        for _ in range(rnd.randint(1, 3)):
+            f: dict[str, Any] = {"path": [rnd.choice(_FUZZ_PATHS)]}  # one path: pex's path fallback departs
+            flt = rnd.choice(_FUZZ_FILTERS)
+            if flt:
+                f["filter"] = flt
+            fields.append(f)
+        out.append({"id": f"fuzz{i}", "input_descriptors": [{"id": "d", "constraints": {"fields": fields}}]})
+    return out
+
+
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason="matcher sample not found")
+@pytest.mark.parametrize("definition", _random_definitions(7, 12), ids=lambda d: d["id"])
+def test_random_pe_descriptors_agree_with_pex(node: Any, definition: dict[str, Any]) -> None:
+    theirs = node(
+        "exchange_pex.mjs", {"definition": definition, "credentials": [dict(c.document) for c in VALID]}
+    )
+    ours = PresentationExchange().evaluate(definition, CREDS, now=NOW)
+    assert set(theirs["descriptors"]["d"]["ids"]) == {m.credential_id for m in ours.candidates["d"]}

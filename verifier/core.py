@@ -653,7 +653,9 @@ class Verifier:
         )
         flat: list[tuple[str, Any]] = []
         _flatten(doc.get("credentialSubject"), "/credentialSubject", flat)
-        disclosed.extend(DisclosedClaim(credential=index, pointer=p, value=v) for p, v in flat)
+        disclosed.extend(
+            DisclosedClaim.model_construct(credential=index, pointer=p, value=v) for p, v in flat
+        )
         if issuer is not None:
             await self._did_state(rec, subject, pol, issuer)
         status_details = await self._status(rec, subject, pol, doc, issuer, now)

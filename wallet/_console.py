@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from didkit_py.cli._common import _debug_enabled, exit_code_for
+from didkit_py.cli._common import exit_code_for
 from didkit_py.errors import DidkitError
 
-__all__ = ["err_console", "handle_errors", "out_console"]
+__all__ = ["DEBUG", "err_console", "handle_errors", "out_console"]
 
 out_console = Console(soft_wrap=True, emoji=False)
 err_console = Console(stderr=True, soft_wrap=True, emoji=False)
+
+#: Set by the root callback from ``--debug``. (With typer 0.29 / click 8.5 no click context is
+#: current while a command runs, so the flag cannot be read back from ``ctx.obj`` there.)
+DEBUG: ContextVar[bool] = ContextVar("wallet_debug", default=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,7 +35,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except DidkitError as exc:
-            if _debug_enabled():
+            if DEBUG.get():
                 raise
             err_console.print(f"[red]error[/] {escape(exc.code)}: {escape(str(exc))}", highlight=False)
             raise typer.Exit(exit_code_for(exc)) from None

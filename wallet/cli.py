@@ -31,7 +31,7 @@ from didkit_py.oid4vc.vp import parse_authorization_request_uri, resolve_authori
 from verifier import Policies, Verifier
 
 from . import core
-from ._console import err_console, handle_errors, out_console
+from ._console import DEBUG, err_console, handle_errors, out_console
 from .crypto import KdfParams
 from .settings import WalletSettings
 from .store import WalletStore, write_atomic
@@ -61,6 +61,7 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logs on stderr."),
 ) -> None:
     ctx.obj = {"debug": debug}
+    DEBUG.set(debug)
     if debug:
         logging.basicConfig(level=logging.DEBUG)
 

@@ -86,3 +86,53 @@ def test_openid4vp_round_trip_over_loopback(tmp_path: Path) -> None:
             "/credentials/verify", content=b"x" * 1_100_000, headers={"content-type": "application/json"}
         )
         assert r.status_code == 413
+
+
+def test_verifier_request_command_waits_for_the_wallet(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    now = datetime.now(UTC)
+    with verifier_process(tmp_path) as url:
+        cmd = [sys.executable, "-c", "from verifier.service.cli import main; main()", "request"]
+        env = {**os.environ, "DIDKIT_HOME": str(tmp_path), "COLUMNS": "80"}
+        proc = subprocess.Popen(
+            [
+                *cmd,
+                "--url",
+                url,
+                "--purpose",
+                "Did the applicant graduate from university?",
+                "--timeout",
+                "60",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        link = proc.stdout.readline().strip()
+        assert link.startswith("openid4vp://"), (link, proc.stderr.read() if proc.stderr else "")
+        req = resolve(link, now=now)
+        h = holder()
+        base, _ = degree_credential(h, now=now)
+        token = bbs_vp_token(base, h, req, "degree_ldp", ["/credentialSubject/degree/type"], now=now)
+        httpx.post(req["response_uri"], data={"vp_token": json.dumps(token), "state": req["state"]})
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert "verdict: accepted" in out and "/credentialSubject/degree/type" in out
+        # Rejected → exit code 1 (a presentation without the asked claim).
+        proc = subprocess.Popen(
+            [*cmd, "--url", url, "--template", "degree", "--timeout", "60"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        req = resolve(proc.stdout.readline().strip(), now=now)
+        token = bbs_vp_token(base, h, req, "degree_ldp", ["/credentialSubject/name"], now=now)
+        httpx.post(req["response_uri"], data={"vp_token": json.dumps(token), "state": req["state"]})
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 1 and "disclosure.unsatisfied" in out + err

@@ -591,8 +591,10 @@ INTENTS: tuple[Intent, ...] = (
         "proof of vehicle ownership",
         _kw(
             "vehicle registration|car registration|my car|my vehicle|vehicle owner|registered keeper|licence plate|license plate|"
-            "number plate|fahrzeugschein|zulassungsbescheinigung|kennzeichen|carte grise|immatriculation|permiso de circulacion|matricula del coche"
-        ),
+            "number plate|fahrzeugschein|zulassungsbescheinigung|kennzeichen|carte grise|immatriculation|permiso de circulacion|matricula del coche|"
+            "registered to me|registered in my name|auf mich zugelassen|zugelassen auf mich|immatricule a mon nom|a mi nombre"
+        )
+        + _kw("zugelassen|immatricule|matriculado", 0.5),
         ("prove that the car is registered to me", "vehicle registration document for parking permit"),
         (Evidence("vehicle_registration", 1.0, ()),),
     ),
@@ -652,8 +654,8 @@ INTENTS: tuple[Intent, ...] = (
         "an employment check",
         _kw(
             "employment|employed|currently work*|proof of employment|where i work|employee|work contract|employment contract|"
-            "arbeitgeber|beschaftigung*|arbeitsvertrag|arbeitsbescheinigung|anstellung|angestellt|emploi|attestation d emploi|"
-            "contrat de travail|salarie|empleo|contrato de trabajo|trabajo"
+            "beschaftigung*|arbeitsvertrag|arbeitsbescheinigung|anstellung|angestellt|emploi|attestation d emploi|"
+            "contrat de travail|salarie|empleo|contrato de trabajo"
         )
         + _kw("job|work|working|worked|arbeit|travail|trabajo", 0.5)
         + _kw(
@@ -909,7 +911,10 @@ INTENTS: tuple[Intent, ...] = (
         # "ein Konto eröffnen" is an identity check, not a request for account details
         + _kw("konto", 0.5)
         + _kw(
-            "refund|payout|salary payment*|salary transfer*|pay me|erstattung|remboursement|reembolso", 0.5
+            "refund|payout|salary payment*|salary transfer*|pay me|erstattung|remboursement|reembolso|fur das gehalt|"
+            "fur mein gehalt|gehaltszahlung|for my salary|for the salary|pour mon salaire|pour le salaire|para la nomina|"
+            "para el sueldo|para mi salario",
+            0.5,
         ),
         (
             "give my IBAN for the direct debit",

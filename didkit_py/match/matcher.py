@@ -117,7 +117,8 @@ def _compile_keywords(intents: Sequence[Intent]) -> list[_Keyword]:
             if toks:
                 out.append(_Keyword(toks, prefix, w, i))
     # longest phrases first: they claim their tokens before the words inside them do
-    out.sort(key=lambda k: (-len(k.tokens), k.prefix))
+    # (and, for the same number of words, the longer, more specific keyword first)
+    out.sort(key=lambda k: (-len(k.tokens), -sum(len(t) for t in k.tokens), k.prefix))
     return out
 
 

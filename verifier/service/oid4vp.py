@@ -1,8 +1,9 @@
 """The OpenID4VP 1.0 verifier behind the HTTP routes: relying parties, transactions, responses.
 
 One *transaction* is one request published to one wallet: a fresh ``nonce`` and ``state``, a
-Request Object (:func:`didkit_py.oid4vc.verifier.build_request_object`), and later the result.
-Answering it (:meth:`VerifierService.handle_response`) is allowed once: the transaction moves
+Request Object (:func:`didkit_py.oid4vc.vp.build_request_object`; for a ``redirect_uri`` client
+the parameters by value), and later the result. Answering it (:meth:`VerifierService.handle_form`)
+is allowed once: the transaction moves
 ``pending → processing`` in one guarded SQL statement and the nonce is consumed, so a replayed
 ``vp_token`` meets a finished transaction (or, sent to another one, the wrong nonce).
 
@@ -29,7 +30,7 @@ from typing import Any
 
 from didkit_py._encoding import b64url_encode
 from didkit_py.credentials import Signer, signer_for_key
-from didkit_py.errors import DidkitError, InvalidInput, NotFound, StorageError
+from didkit_py.errors import DidkitError, InvalidInput, LimitExceeded, NotFound, StorageError
 from didkit_py.exchange import HeldCredential, evaluate_dcql_query, evaluate_presentation_definition
 from didkit_py.exchange.dcql import parse_dcql_query
 from didkit_py.keys import KeyPair, KeyType, generate_key, load_key_file, save_key_file
@@ -856,8 +857,6 @@ def _credential_keys(report: VerificationReport, pres: Any) -> list[tuple[str, s
 
 
 def _http_status(exc: DidkitError) -> int:
-    from didkit_py.errors import LimitExceeded
-
     return 413 if isinstance(exc, LimitExceeded) else 400
 
 

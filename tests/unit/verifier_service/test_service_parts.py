@@ -196,3 +196,11 @@ def test_chain_setting_wires_did_ethr_and_ledger_risk(
     verifier = app.state.verifier
     assert isinstance(verifier.risk, EthrHistoryRisk)
     assert "ethr" in verifier.resolver.methods
+
+
+def test_relying_party_key_survives_restarts(make_client: Any, tmp_path: Path) -> None:
+    first = make_client().get("/relying-parties").json()[0]["client_id"]
+    again = make_client().get("/relying-parties").json()[0]["client_id"]
+    assert first == again and first.startswith("decentralized_identifier:did:key:z6Mk")
+    key_file = tmp_path / "keys" / "rp-default.key.json"
+    assert key_file.exists() and key_file.stat().st_mode & 0o077 == 0

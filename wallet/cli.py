@@ -15,26 +15,27 @@ import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import httpx
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from didkit_py.cli._common import JsonOpt, print_json, read_json_file, read_text_file
-from didkit_py.did import Resolver, default_resolver
 from didkit_py.errors import DidkitError, InvalidInput, NotFound, StorageError
 from didkit_py.keys import KeyType
-from didkit_py.oid4vc import vci
-from didkit_py.oid4vc.vp import parse_authorization_request_uri, resolve_authorization_request
-from verifier import Policies, Verifier
 
 from . import core
 from ._console import DEBUG, err_console, handle_errors, out_console
 from .crypto import KdfParams
 from .settings import WalletSettings
 from .store import WalletStore, write_atomic
+
+if TYPE_CHECKING:  # the network stacks load only in the commands that use them
+    import httpx
+
+    from didkit_py.did import Resolver
+    from verifier import Verifier
 
 __all__ = ["app", "main"]
 
@@ -147,14 +148,20 @@ def _run(coro: Awaitable[T]) -> T:
 
 
 def _http(settings: WalletSettings) -> httpx.AsyncClient:
+    import httpx
+
     return httpx.AsyncClient(timeout=settings.timeout, headers={"user-agent": "didkit-wallet"})
 
 
 def _resolver(settings: WalletSettings, http: httpx.AsyncClient) -> Resolver:
+    from didkit_py.did import default_resolver
+
     return default_resolver(http=http, allow_loopback_http=settings.allow_loopback_http)
 
 
 def _verifier(settings: WalletSettings, http: httpx.AsyncClient, resolver: Resolver) -> Verifier:
+    from verifier import Policies, Verifier
+
     return Verifier(
         resolver=resolver, policies=Policies(), http=http, allow_loopback_http=settings.allow_loopback_http
     )
@@ -617,6 +624,11 @@ def match(
             async def fetch() -> Any:
                 async with _http(settings) as http:
                     with _progress("fetching the request", quiet=json_out):
+                        from didkit_py.oid4vc.vp import (
+                            parse_authorization_request_uri,
+                            resolve_authorization_request,
+                        )
+
                         params = parse_authorization_request_uri(req)
                         return await resolve_authorization_request(
                             params,
@@ -689,6 +701,11 @@ def present(
             async with _http(settings) as http:
                 resolver = _resolver(settings, http)
                 with _progress("fetching and checking the request", quiet=json_out):
+                    from didkit_py.oid4vc.vp import (
+                        parse_authorization_request_uri,
+                        resolve_authorization_request,
+                    )
+
                     params = parse_authorization_request_uri(request)
                     req = await resolve_authorization_request(
                         params,
@@ -815,6 +832,8 @@ def receive(
 
         async def go() -> list[str]:
             async with _http(settings) as http:
+                from didkit_py.oid4vc import vci
+
                 client = vci.PreAuthorizedClient(http, allow_loopback_http=settings.allow_loopback_http)
                 with _progress("fetching the offer", quiet=json_out) as p:
                     off = await client.resolve_offer(offer)

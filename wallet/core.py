@@ -13,20 +13,21 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal
 
 from didkit_py.credentials import Signer, derive, load_secured, present, signer_for_key
 from didkit_py.errors import DidkitError, InvalidInput, NotFound, UnsupportedError, VerificationError
-from didkit_py.exchange import HeldCredential, evaluate_dcql_query
 from didkit_py.keys import KeyType, generate_key, key_pair_from_jwk, private_jwk, public_jwk
-from didkit_py.oid4vc import vci
-from didkit_py.oid4vc._http import request as http_request
-from didkit_py.oid4vc.vp import AuthorizationRequest, direct_post_form
-from verifier import VerificationReport, Verifier
 
 from .store import Record, WalletStore
+
+if TYPE_CHECKING:  # imported where used: `wallet list` should not pay for the verifier and OpenID stacks
+    import httpx
+
+    from didkit_py.exchange import HeldCredential
+    from didkit_py.oid4vc import vci
+    from didkit_py.oid4vc.vp import AuthorizationRequest
+    from verifier import VerificationReport, Verifier
 
 __all__ = [
     "Disclosure",
@@ -296,6 +297,8 @@ def store_credential(
 
 def held_credential(rid: str, data: Mapping[str, Any]) -> HeldCredential:
     """The matcher's view of a stored credential, named by its wallet id."""
+    from didkit_py.exchange import HeldCredential
+
     fmt = data["format"]
     doc = data["document"]
     if fmt == "dc+sd-jwt":
@@ -389,6 +392,8 @@ class PlannedPresentation:
         return token
 
     def form(self) -> dict[str, str]:
+        from didkit_py.oid4vc.vp import direct_post_form
+
         form = direct_post_form(self.vp_token(), self.request.state)
         if self.submission is not None:
             form["presentation_submission"] = json.dumps(self.submission, separators=(",", ":"))
@@ -468,6 +473,8 @@ def plan_dcql_presentation(
 ) -> PlannedPresentation:
     """Choose a credential per used DCQL query (the holder's ``select``, else the best ranked) and
     build the presentations, recording exactly what each would reveal. Nothing is sent here."""
+    from didkit_py.exchange import evaluate_dcql_query
+
     if req.dcql_query is None:
         return _plan_pe_presentation(store, req, signer=signer, now=now, select=select, rank=rank)
     held, recs = held_credentials(store)
@@ -628,6 +635,8 @@ async def send_presentation(
     plan: PlannedPresentation, *, http: httpx.AsyncClient, allow_loopback_http: bool
 ) -> dict[str, Any]:
     """POST the ``direct_post`` response; returns the verifier's JSON answer (may hold redirect_uri)."""
+    from didkit_py.oid4vc._http import request as http_request
+
     form = plan.form()
     res = await http_request(
         http,
@@ -698,6 +707,8 @@ async def obtain_credentials(
     progress: Callable[[str], None] = lambda _s: None,
 ) -> list[ReceivedCredential]:
     """Token (with ``tx_code``), then per offered configuration a nonce, a proof and the credential."""
+    from didkit_py.oid4vc import vci
+
     progress("asking for an access token")
     endpoint = await client.token_endpoint(offer, meta)
     token = await client.token(endpoint, offer, tx_code)

@@ -262,21 +262,25 @@ class IssuerService:
         key_id = parse_api_key(token) if token else None
         if key_id is None or token is None:
             raise unauthorized
-        with self.sessions() as s:
-            row = s.get(ApiKey, key_id)
-            if row is None:
-                raise unauthorized
-            if not self._hasher.verify(row.hash, token, key_id):
-                raise unauthorized
-            now = self.clock()
-            if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-                raise unauthorized
-            tenant = s.get(Tenant, row.tenant_id)
-            assert tenant is not None
-            scopes = frozenset(row.scopes.split(","))
+        with self.sessions() as s:  # one round trip: the key and its tenant's slug
+            found = s.execute(
+                select(
+                    ApiKey.hash, ApiKey.scopes, ApiKey.revoked_at, ApiKey.expires_at, Tenant.id, Tenant.slug
+                )
+                .join(Tenant, Tenant.id == ApiKey.tenant_id)
+                .where(ApiKey.id == key_id)
+            ).first()
+        if found is None:
+            raise unauthorized
+        stored_hash, scope_text, revoked_at, expires_at, tenant_id, slug = found
+        if not self._hasher.verify(stored_hash, token, key_id):
+            raise unauthorized
+        if revoked_at is not None or (expires_at is not None and expires_at <= self.clock()):
+            raise unauthorized
+        scopes = frozenset(scope_text.split(","))
         if scope != "read" and scope not in scopes and "admin" not in scopes:
             raise AuthError("this API key may not do that", code="auth.forbidden")
-        return Principal(tenant.id, tenant.slug, key_id, scopes)
+        return Principal(tenant_id, slug, key_id, scopes)
 
     # ---------------------------------------------------------------------------- DIDs and keys
 
@@ -688,6 +692,7 @@ class IssuerService:
                 )
                 return out, False, fmt
             except IntegrityError:
+                self._lists.clear()
                 if idempotency_key is not None:
                     # A concurrent request with the same key won the race: return its credential.
                     prior = self._by_idempotency_key(principal.tenant_id, idempotency_key, request_digest)
@@ -898,8 +903,7 @@ class IssuerService:
             list_id, length = cached
             for _attempt in range(8):
                 idx = random_below(length)
-                if s.get(StatusEntry, (list_id, idx)) is None:
-                    s.add(StatusEntry(list_id=list_id, idx=idx, credential_id=cred_id, value=0))
+                if self._insert_entry(s, list_id, idx, cred_id):
                     return list_id, idx
             del self._lists[ck]
         for _ in range(3):
@@ -914,6 +918,7 @@ class IssuerService:
                 .order_by(StatusList.created_at)
                 .limit(1)
             )
+            committed = lst is not None
             if lst is None:
                 now = self.clock()
                 lst = StatusList(
@@ -933,16 +938,35 @@ class IssuerService:
                 s.flush()
             for _attempt in range(16):
                 idx = random_below(lst.length)
-                if s.get(StatusEntry, (lst.id, idx)) is not None:
+                if not self._insert_entry(s, lst.id, idx, cred_id):
                     continue
-                # A concurrent transaction may take the same index between the check and our
-                # commit; the primary key then fails the commit and :meth:`issue` retries.
-                s.add(StatusEntry(list_id=lst.id, idx=idx, credential_id=cred_id, value=0))
-                self._lists[ck] = (lst.id, lst.length)
+                if committed:  # never cache a list other transactions cannot see yet
+                    self._lists[ck] = (lst.id, lst.length)
                 return lst.id, idx
             lst.full = True
             s.flush()
         raise InvalidInput("could not allocate a status index", code="status.list_full")
+
+    @staticmethod
+    def _insert_entry(s: Session, list_id: str, idx: int, cred_id: str) -> bool:
+        """Claim ``idx`` in one round trip: ``INSERT … ON CONFLICT DO NOTHING``; False when taken."""
+        values = {"list_id": list_id, "idx": idx, "credential_id": cred_id, "value": 0}
+        dialect = s.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt: Any = pg_insert(_ENTRIES).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(_ENTRIES).values(**values).on_conflict_do_nothing()
+        else:  # pragma: no cover - other databases: check, then insert (the PK still guards)
+            if s.get(StatusEntry, (list_id, idx)) is not None:
+                return False
+            s.add(StatusEntry(**values))
+            return True
+        # RETURNING, not rowcount: drivers report -1 for INSERT … ON CONFLICT.
+        return s.connection().execute(stmt.returning(_ENTRIES.c.idx)).first() is not None
 
     def update_status(self, principal: Principal, body: Any) -> dict[str, Any]:
         """VC-API ``POST /credentials/status``: revoke, suspend or reinstate one credential."""
@@ -1227,6 +1251,9 @@ class IssuerService:
                 .group_by(IssuedCredential.format)
             ).all()
             return {fmt: n for fmt, n in rows}
+
+
+_ENTRIES: Any = StatusEntry.__table__
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ form (``error``, ``error_description``) the wallet expects. Nothing raises a 500
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -79,6 +80,10 @@ def _problem(status: int, code: str, detail: str, *, at: str | None = None, **ex
         body["at"] = at
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=_PROBLEM)
+
+
+class _Unauthorized(InvalidInput):
+    """The caller did not present the service's API key (HTTP 401)."""
 
 
 def _status_for(exc: DidkitError) -> int:
@@ -252,7 +257,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
-        sweeper = asyncio.create_task(_sweep_forever(storage))
+        sweeper = asyncio.create_task(_sweep_forever(storage, settings.retention_days * 86_400.0))
         try:
             yield
         finally:
@@ -274,11 +279,29 @@ def create_app(
     templates = Jinja2Templates(directory=str(Path(str(package.joinpath("templates")))))
     app.mount("/static", StaticFiles(directory=str(Path(str(package.joinpath("static"))))), name="static")
     limit = settings.max_body_bytes
+    api_key = settings.api_key.get_secret_value().encode() if settings.api_key is not None else None
+
+    def authorize(request: Request) -> None:
+        """The relying party's side needs the API key when one is configured."""
+        if api_key is None:
+            return
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), api_key):
+            raise _Unauthorized("send Authorization: Bearer <api key>", code="auth.required")
+
+    def page_allowed() -> None:
+        if api_key is not None:
+            raise NotFound("the web page is off when an API key is set", code="ui.disabled")
 
     # -- errors -----------------------------------------------------------------------------
 
     @app.exception_handler(DidkitError)
     async def _didkit_error(_request: Request, exc: DidkitError) -> JSONResponse:
+        if isinstance(exc, _Unauthorized):
+            resp = _problem(401, exc.code, exc.message)
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="verifier"'
+            return resp
         return _problem(_status_for(exc), exc.code, exc.message, at=exc.at)
 
     @app.exception_handler(RequestValidationError)
@@ -334,6 +357,7 @@ def create_app(
 
     @app.post("/credentials/verify")
     async def verify_credential(request: Request) -> JSONResponse:
+        authorize(request)
         body = _json_body(await request.body(), limit)
         if not isinstance(body, dict) or "verifiableCredential" not in body:
             raise InvalidInput(
@@ -345,6 +369,7 @@ def create_app(
 
     @app.post("/presentations/verify")
     async def verify_presentation(request: Request) -> JSONResponse:
+        authorize(request)
         body = _json_body(await request.body(), limit)
         if not isinstance(body, dict) or "verifiablePresentation" not in body:
             raise InvalidInput(
@@ -370,7 +395,8 @@ def create_app(
         return JSONResponse(out, status_code=status)
 
     @app.post("/challenges")
-    async def challenges() -> JSONResponse:
+    async def challenges(request: Request) -> JSONResponse:
+        authorize(request)
         ttl = float(settings.transaction_ttl_seconds)
         return JSONResponse(
             {"challenge": await verifier.issue_challenge(ttl), "expires_in": ttl}, status_code=201
@@ -380,6 +406,7 @@ def create_app(
 
     @app.post("/oid4vp/requests")
     async def create_request(request: Request) -> JSONResponse:
+        authorize(request)
         body = _json_body(await request.body(), limit)
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object", code="request.schema")
@@ -457,12 +484,14 @@ def create_app(
         )
 
     @app.get("/oid4vp/transactions/{tx_id}")
-    async def transaction(tx_id: str) -> JSONResponse:
+    async def transaction(request: Request, tx_id: str) -> JSONResponse:
+        authorize(request)
         tx = await service.transaction(tx_id)
         return JSONResponse(service.result_json(tx), headers={"Cache-Control": "no-store"})
 
     @app.get("/oid4vp/transactions/{tx_id}/qr.svg")
-    async def qr(tx_id: str) -> Response:
+    async def qr(request: Request, tx_id: str) -> Response:
+        authorize(request)
         tx = await service.transaction(tx_id)
         link = _deep_link(service, tx)
         return Response(_qr_svg(link), media_type="image/svg+xml")
@@ -471,6 +500,7 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse)
     async def index(request: Request, relying_party: str | None = None) -> HTMLResponse:
+        page_allowed()
         rp = service.relying_party(relying_party)
         return templates.TemplateResponse(
             request,
@@ -485,6 +515,7 @@ def create_app(
 
     @app.post("/ui/requests", response_model=None)
     async def ui_create(request: Request) -> Response:
+        page_allowed()
         raw = (await request.body()).decode("utf-8", errors="replace")
         form = dict(parse_qsl(raw, keep_blank_values=True, max_num_fields=8))
         rp_id = form.get("relying_party") or None
@@ -516,6 +547,7 @@ def create_app(
 
     @app.get("/ui/transactions/{tx_id}", response_class=HTMLResponse)
     async def ui_transaction(request: Request, tx_id: str) -> HTMLResponse:
+        page_allowed()
         tx = await service.transaction(tx_id)
         result = service.result_json(tx)
         link = _deep_link(service, tx)
@@ -532,6 +564,7 @@ def create_app(
 
     @app.get("/ui/transactions/{tx_id}/report", response_class=HTMLResponse)
     async def ui_report(request: Request, tx_id: str) -> HTMLResponse:
+        page_allowed()
         tx = await service.transaction(tx_id)
         result = service.result_json(tx)
         return templates.TemplateResponse(
@@ -545,12 +578,12 @@ def create_app(
     return app
 
 
-async def _sweep_forever(storage: Storage, every: float = 60.0) -> None:
-    """Forget expired nonces once a minute (used ones only after their replay window)."""
+async def _sweep_forever(storage: Storage, retention: float, every: float = 60.0) -> None:
+    """Once a minute: forget expired nonces, and transactions/history past the retention."""
     while True:
         await asyncio.sleep(every)
         try:
-            await storage.run(storage.sweep)
+            await storage.run(storage.sweep, retention)
         except StorageError:
             log.warning("nonce sweep failed")
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from didkit_py.errors import InvalidInput
@@ -85,6 +85,12 @@ class VerifierSettings(BaseSettings):
     require_issued_challenges: bool = False
     #: Request timeout for everything the verifier fetches (status lists, schemas, DIDs).
     fetch_timeout: float = Field(default=5.0, gt=0, le=60)
+    #: When set, the relying party's side (creating requests, reading results, VC-API verify)
+    #: needs ``Authorization: Bearer <api_key>`` and the web page is off; the wallet's side
+    #: (request objects, the response endpoint) stays open, as OpenID4VP requires.
+    api_key: SecretStr | None = None
+    #: Transactions and the history behind risk signals are deleted after this many days.
+    retention_days: int = Field(default=30, ge=1, le=3650)
     #: How long resolved DID documents are reused (seconds); registry changes (new owner, key
     #: revoked, DID deactivated) are seen after at most this long. 0 resolves every time.
     did_cache_seconds: float = Field(default=60.0, ge=0, le=86_400)

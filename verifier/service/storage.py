@@ -255,10 +255,16 @@ class Storage:
             return False
         return True
 
-    def sweep(self) -> None:
-        """Forget expired nonces (used ones only after their replay window)."""
+    def sweep(self, retention: float | None = None) -> None:
+        """Forget expired nonces (used ones only after their replay window) and, with
+        ``retention`` (seconds), transactions and history older than that."""
         now = self._clock()
         with self.engine.begin() as conn:
+            if retention is not None:
+                cutoff = now - retention
+                conn.execute(delete(transactions).where(transactions.c.created_at < cutoff))
+                conn.execute(delete(seen_presentations).where(seen_presentations.c.at < cutoff))
+                conn.execute(delete(seen_credentials).where(seen_credentials.c.at < cutoff))
             conn.execute(
                 delete(nonces).where(
                     ((nonces.c.used_until.is_(None)) & (nonces.c.issued_until <= now))

@@ -204,3 +204,40 @@ def test_relying_party_key_survives_restarts(make_client: Any, tmp_path: Path) -
     assert first == again and first.startswith("decentralized_identifier:did:key:z6Mk")
     key_file = tmp_path / "keys" / "rp-default.key.json"
     assert key_file.exists() and key_file.stat().st_mode & 0o077 == 0
+
+
+def test_api_key_guards_the_relying_party_side_only(make_client: Any) -> None:
+    client = make_client(api_key="s3cret-key")
+    r = client.post("/oid4vp/requests", json={"template": "degree"})
+    assert r.status_code == 401 and r.json()["code"] == "auth.required" and "WWW-Authenticate" in r.headers
+    bad = {"Authorization": "Bearer wrong"}
+    assert client.post("/oid4vp/requests", json={"template": "degree"}, headers=bad).status_code == 401
+    auth = {"Authorization": "Bearer s3cret-key"}
+    r = client.post("/oid4vp/requests", json={"template": "degree"}, headers=auth)
+    assert r.status_code == 201
+    out = r.json()
+    # The wallet's side stays open: it fetches the request and answers without the key.
+    req = resolve(out["authorization_request"], transport=httpx.ASGITransport(app=client.app))
+    form = {
+        "vp_token": json.dumps({"degree_ldp": [_vp(req, ["/credentialSubject/degree/type"])]}),
+        "state": req["state"],
+    }
+    assert client.post("/oid4vp/response", data=form).status_code == 200
+    assert client.get(out["status_uri"]).status_code == 401
+    assert client.get(out["status_uri"], headers=auth).json()["verdict"] == "accepted"
+    assert client.post("/credentials/verify", json={"verifiableCredential": {}}).status_code == 401
+    assert client.get("/").status_code == 404 and client.get("/health").status_code == 200
+
+
+def test_retention_sweep_forgets_old_transactions(tmp_path: Path) -> None:
+    t = [1000.0]
+    s = Storage(f"sqlite:///{tmp_path / 'r.db'}", clock=lambda: t[0])
+    s.create_transaction(id="t1", rp_id="rp", state="s1", nonce="n1", ttl=60, request={}, request_object="")
+    s.record_presentation("d1", "t1")
+    t[0] += 10 * 86_400
+    s.sweep(30 * 86_400)
+    assert s.get_transaction("t1") is not None
+    t[0] += 21 * 86_400
+    s.sweep(30 * 86_400)
+    assert s.get_transaction("t1") is None and s.record_presentation("d1", "t2") == []
+    s.close()

@@ -14,13 +14,17 @@ from collections.abc import Sequence
 from typing import Final
 
 from ..errors import InvalidInput
-from . import ch01_credentials
+from . import ch01_credentials, ch02_selective_disclosure, ch03_registry_chain
 from ._core import Chapter, DemoContext, Narrator, shorten
 
 __all__ = ["CHAPTERS", "Chapter", "DemoContext", "Narrator", "run_demo", "select_chapters", "shorten"]
 
 #: The story, in order.
-CHAPTERS: Final[tuple[Chapter, ...]] = (ch01_credentials.CHAPTER,)
+CHAPTERS: Final[tuple[Chapter, ...]] = (
+    ch01_credentials.CHAPTER,
+    ch02_selective_disclosure.CHAPTER,
+    ch03_registry_chain.CHAPTER,
+)
 
 
 def select_chapters(slugs: Sequence[str] = (), chapters: Sequence[Chapter] = CHAPTERS) -> tuple[Chapter, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..credentials import VerificationResult
     from ..did import Resolver
 
-__all__ = ["Chapter", "DemoContext", "Narrator", "shorten"]
+__all__ = ["Chapter", "DemoContext", "Narrator", "expect", "shorten"]
 
 
 @dataclass(slots=True)
@@ -36,6 +36,8 @@ class DemoContext:
     resolver: Resolver
     rng: Callable[[int], bytes] = os.urandom
     data_dir: Path | None = None
+    #: Rank plain-language requests with BM25 instead of loading MiniLM (faster start, no model).
+    lexical: bool = False
     state: dict[str, Any] = field(default_factory=dict)
 
 
@@ -46,6 +48,12 @@ class Chapter:
     slug: str
     title: str
     run: Callable[[DemoContext, Narrator], Awaitable[None]]
+
+
+def expect(condition: bool, message: str) -> None:
+    """A fact the story states (e.g. "no hidden value appears"): stop the demo if it is false."""
+    if not condition:
+        raise VerificationError(f"demo: {message}", code="demo.unexpected")
 
 
 def shorten(text: str, keep: int = 28) -> str:
@@ -138,6 +146,87 @@ class Narrator:
             raise VerificationError(
                 f"demo step {label!r} was {'verified' if result.verified else 'rejected'}, "
                 f"the story expects the opposite",
+                code="demo.unexpected",
+            )
+
+    def report(
+        self,
+        label: str,
+        report: Mapping[str, Any],
+        *,
+        expect_accepted: bool,
+        expect_signals: Sequence[str] = (),
+    ) -> None:
+        """Show a verifier report (``VerificationReport.to_json()``) and insist on its verdict.
+
+        ``expect_signals`` names risk-signal codes the story says the verifier must raise; a
+        missing one stops the demo like an unexpected verdict does.
+        """
+        accepted = report.get("verdict") == "accepted"
+        checks = [c for c in report.get("checks", []) if isinstance(c, Mapping)]
+        signals = [s for s in report.get("risk_signals", []) if isinstance(s, Mapping)]
+        disclosed = [d for d in report.get("disclosed_claims", []) if isinstance(d, Mapping)]
+        record = {
+            "label": label,
+            "expected": expect_accepted,
+            "verified": accepted,
+            "verdict": report.get("verdict"),
+            "checks": [
+                {k: c.get(k) for k in ("policy", "subject", "outcome", "code", "message")} for c in checks
+            ],
+            "disclosed_claims": [dict(d) for d in disclosed],
+            "risk_signals": [dict(s) for s in signals],
+        }
+        self._events().append({"report": record})
+        if not self._collect:
+            table = Table.grid(padding=(0, 1))
+            marks = {"passed": ("✔", "green"), "failed": ("✘", "bold red"), "skipped": ("·", "dim")}
+            for c in checks:
+                outcome = str(c.get("outcome"))
+                if outcome == "skipped":
+                    continue  # the report keeps them; the story shows what was checked
+                mark, style = marks.get(outcome, ("?", "yellow"))
+                detail = str(c.get("message") or "")
+                if outcome == "failed":
+                    detail = f"{c.get('code')}: {detail}"
+                table.add_row(
+                    Text(mark, style=style),
+                    Text(f"{c.get('policy')} ({c.get('subject')})"),
+                    Text(detail, style="red" if outcome == "failed" else "dim"),
+                )
+            parts: list[Any] = [
+                Text("✔ accepted", style="bold green") if accepted else Text("✘ rejected", style="bold red"),
+                table,
+            ]
+            for d in disclosed:
+                parts.append(
+                    Text(f"  disclosed {d.get('pointer')} = {json.dumps(d.get('value'))}", style="cyan")
+                )
+            for s in signals:
+                style = {"high": "bold red", "warning": "yellow"}.get(str(s.get("severity")), "dim")
+                parts.append(
+                    Text(f"  risk [{s.get('severity')}] {s.get('code')}: {s.get('message')}", style=style)
+                )
+            ok = accepted == expect_accepted
+            self._console.print(
+                Panel(
+                    Group(*parts),
+                    title=label,
+                    title_align="left",
+                    border_style="green" if ok else "red",
+                    expand=False,
+                )
+            )
+        if accepted != expect_accepted:
+            raise VerificationError(
+                f"demo step {label!r} was {'accepted' if accepted else 'rejected'}, "
+                f"the story expects the opposite",
+                code="demo.unexpected",
+            )
+        missing = sorted(set(expect_signals) - {str(s.get("code")) for s in signals})
+        if missing:
+            raise VerificationError(
+                f"demo step {label!r}: the verifier raised no {', '.join(missing)} risk signal",
                 code="demo.unexpected",
             )
 

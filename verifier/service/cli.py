@@ -89,8 +89,10 @@ def serve(
 def _call(method: str, url: str, **kw: Any) -> Any:
     import httpx
 
+    key = VerifierSettings().api_key  # DIDKIT_VERIFIER_API_KEY, when the service needs one
+    headers = {"Authorization": f"Bearer {key.get_secret_value()}"} if key is not None else {}
     try:
-        res = httpx.request(method, url, timeout=30, **kw)
+        res = httpx.request(method, url, timeout=30, headers=headers, **kw)
     except httpx.HTTPError as exc:
         raise NetworkError(
             f"cannot reach the verifier service: {exc.__class__.__name__}", code="network"
@@ -129,7 +131,8 @@ def request(
     """Ask a wallet for a presentation through a running ``verifier serve``.
 
     Prints the openid4vp:// link (and a QR code on a terminal), waits for the wallet's answer and
-    prints the verdict; exit code 0 when accepted, 1 when rejected.
+    prints the verdict; exit code 0 when accepted, 1 when rejected. The service's API key, if
+    it has one, is read from DIDKIT_VERIFIER_API_KEY.
 
     Example: ``verifier request --purpose "Has the applicant graduated from university?"``
     """

@@ -592,7 +592,8 @@ INTENTS: tuple[Intent, ...] = (
         _kw(
             "vehicle registration|car registration|my car|my vehicle|vehicle owner|registered keeper|licence plate|license plate|"
             "number plate|fahrzeugschein|zulassungsbescheinigung|kennzeichen|carte grise|immatriculation|permiso de circulacion|matricula del coche|"
-            "registered to me|registered in my name|auf mich zugelassen|zugelassen auf mich|immatricule a mon nom|a mi nombre"
+            "registered to me|registered in my name|car is mine|car belongs to me|vehicle is mine|own the car|own a car|owner of the car|"
+            "owner of the vehicle|car owner|auf mich zugelassen|zugelassen auf mich|immatricule a mon nom|a mi nombre"
         )
         + _kw("zugelassen|immatricule|matriculado", 0.5),
         ("prove that the car is registered to me", "vehicle registration document for parking permit"),
@@ -705,7 +706,7 @@ INTENTS: tuple[Intent, ...] = (
             "where i live|proof of address|address|residence|resident|reside|home address|domicile|utility bill|registration of address|"
             "register my address|wohnsitz|adresse|anschrift|meldebescheinigung|wohne|wohnort|wohnhaft|meldeadresse|"
             "justificatif de domicile|ou j habite|habite|lieu de residence|domicilio|direccion|donde vivo|residencia|empadronamiento|vivo en|"
-            "adress*|adressnachweis|wohnsitznachweis|justificante de domicilio|certificado de empadronamiento"
+            "adress*|adressnachweis|wohnsitznachweis|i live|i am living|living at|ich wohne|j habite|justificante de domicilio|certificado de empadronamiento"
         ),
         (
             "prove where I live",
@@ -878,11 +879,11 @@ INTENTS: tuple[Intent, ...] = (
         "transit",
         "a transit ticket check",
         _kw(
-            "bus|train|tram|public transport|transit|travel pass|commute|metro|subway|fare|ticket inspection|fahrkarte|deutschlandticket|"
-            "nahverkehr|bahn|opnv|monatskarte|fahrkartenkontrolle|transport en commun|titre de transport|navigo|transporte publico|"
+            "public transport|transit|travel pass|transit pass|bus pass|train pass|fare|ticket inspection|fahrkarte|deutschlandticket|"
+            "nahverkehr|opnv|monatskarte|fahrkartenkontrolle|transport en commun|titre de transport|navigo|transporte publico|"
             "abono|billete|fahrschein|fahrausweis|strassenbahn|kontrolleur*|u bahn|s bahn|billet de transport"
         )
-        + _kw("ticket|abonnement", 0.5),
+        + _kw("ticket|abonnement|bus|train|tram|metro|subway|commute|bahn|zug|tren", 0.5),
         ("show my public transport pass to the ticket inspector",),
         (Evidence("transit", 1.0, ("transit_product", "transit_status?")),),
     ),
@@ -892,7 +893,8 @@ INTENTS: tuple[Intent, ...] = (
         _kw(
             "criminal record|background check|police certificate|police clearance|certificate of good conduct|good conduct|clean record|"
             "fuhrungszeugnis|polizeiliches|vorstrafe*|casier judiciaire|extrait de casier|antecedentes penales|certificado de antecedentes|"
-            "buena conducta|bonne conduite|certificado de buena conducta|certificat de bonne conduite"
+            "buena conducta|bonne conduite|certificado de buena conducta|certificat de bonne conduite|police check|dbs check|vetting|"
+            "criminal background"
         )
         + _kw(
             "volunteer*|vulnerable|children|kindergarten|ehrenamt*|benevol*|voluntari*|guarderia|creche|kita",
@@ -981,7 +983,8 @@ INTENTS = (
             "billet de concert|entrada para el concierto"
         )
         + _kw("concert|gig|festival|konzert|spectacle|concierto", 0.8)
-        + _kw("stadium|theatre|theater|cinema|museum|kino|theatre|cine|teatro", 0.4),
+        + _kw("stadium|theatre|theater|cinema|museum|kino|cine|teatro", 0.4)
+        + _kw("football|soccer|match ticket|stadium ticket|fussball|futbol|season ticket for the", 0.8),
         (),
         (Evidence("event_ticket", 1.0, ("event_name?", "seat?", "event_date?")),),
     ),

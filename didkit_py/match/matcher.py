@@ -558,6 +558,10 @@ class Matcher:
                         intent.id, info.cred.selective_disclosure,
                     )  # fmt: skip
                     best[cid] = (score, rec)
+        strongest = {INTENTS[i].id for i in chosen if iscores[i] >= 0.95 * top}
+        if not any(rec.answers in strongest for _, rec in best.values()):
+            # the main need has no answer; the weaker cues were context, not a request of their own
+            return []
         return self._finish(list(best.values()))
 
     def _info(self, cred: HeldCredential) -> _CredInfo:

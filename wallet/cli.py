@@ -665,6 +665,22 @@ def match(
 # --------------------------------------------------------------------------- present
 
 
+def _link_from(arg: str, *, what: str) -> str:
+    """A link given as is, or read from a file: a text file holding it, or a QR code image."""
+    if "://" in arg or not Path(arg).is_file():
+        return arg
+    from .qr import decode_qr, is_image
+
+    try:
+        with open(arg, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise StorageError(f"cannot read {arg}: {exc.strerror}", code="io.read") from None
+    if is_image(head):
+        return decode_qr(Path(arg))
+    return read_text_file(arg, what=what).strip()
+
+
 def _parse_select(values: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values:
@@ -678,7 +694,9 @@ def _parse_select(values: list[str]) -> dict[str, str]:
 @app.command()
 @handle_errors
 def present(
-    request: Annotated[str, typer.Argument(help="The verifier's openid4vp:// link.")],
+    request: Annotated[
+        str, typer.Argument(help="The verifier's openid4vp:// link, or a file or QR code image holding it.")
+    ],
     select: Annotated[
         list[str] | None,
         typer.Option("--select", "-s", help="QUERY_ID=CREDENTIAL_ID: which credential answers a query."),
@@ -695,6 +713,7 @@ def present(
     """
     settings = _settings()
     selection = _parse_select(select or [])
+    request = _link_from(request, what="request")
     with _open(settings, quiet=json_out) as store:
 
         async def go() -> dict[str, Any]:
@@ -812,7 +831,8 @@ def _show_plan(plan: core.PlannedPresentation, json_out: bool) -> None:
 @handle_errors
 def receive(
     offer: Annotated[
-        str, typer.Argument(help="An openid-credential-offer:// link (or a file containing one).")
+        str,
+        typer.Argument(help="An openid-credential-offer:// link, or a file or QR code image holding one."),
     ],
     tx_code: Annotated[
         str | None, typer.Option("--tx-code", help="The transaction code, if the issuer sent one.")
@@ -825,8 +845,7 @@ def receive(
     Example:  wallet receive 'openid-credential-offer://?credential_offer_uri=https://issuer.example/offers/123'
     """
     settings = _settings()
-    if "://" not in offer and Path(offer).is_file():
-        offer = read_text_file(offer, what="offer").strip()
+    offer = _link_from(offer, what="offer")
     with _open(settings, quiet=json_out) as store:
         signer = core.identity_signer(core.default_identity(store))
 

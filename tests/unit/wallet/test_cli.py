@@ -206,3 +206,25 @@ def test_presentations_use_the_identity_the_credential_is_bound_to(
     cli.json("present", rp.new_request(DEGREE_QUERY), "--yes", "--select", f"degree={b['id']}")
     cli.json("present", rp.new_request(PID_QUERY), "--yes", "--select", f"pid={s['id']}")
     assert [r["verdicts"][0]["verdict"] for r in rp.results] == ["accepted", "accepted"], rp.results
+
+
+def test_receive_and_present_from_qr_images(
+    initialised: Cli, issuer_app: IssuerApp, rp: VerifierApp, tmp_path: Any
+) -> None:
+    import segno
+
+    offer_png = tmp_path / "offer.png"
+    segno.make(issuer_app.new_offer("pid_sd_jwt"), error="m").save(offer_png, scale=4)
+    [got] = initialised.json("receive", str(offer_png), "--yes")
+    request_png = tmp_path / "request.png"
+    segno.make(rp.new_request(PID_QUERY), error="l").save(request_png, scale=3)
+    initialised.json("present", str(request_png), "--yes", "--select", f"pid={got['id']}")
+    assert rp.results[-1]["verdicts"][0]["verdict"] == "accepted"
+    blank = tmp_path / "blank.png"
+    segno.make("just text").save(blank, scale=2)
+    r = initialised("receive", str(blank), "--yes", code=3)
+    assert "offer" in r.stderr and "Traceback" not in r.stderr
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
+    r = initialised("receive", str(junk), "--yes", code=3)
+    assert "qr.image" in r.stderr

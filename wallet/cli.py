@@ -12,7 +12,7 @@ import contextlib
 import logging
 import sys
 import warnings
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -348,24 +348,24 @@ def did_new(
 async def _verify_and_store(
     settings: WalletSettings,
     store: WalletStore,
-    items: list[tuple[str | dict[str, Any], str]],
+    items: Sequence[tuple[str | dict[str, Any], str, str | None]],
     *,
     source: str,
     now: datetime,
     http: httpx.AsyncClient,
     progress: Callable[[str], None],
     issuer_name: str | None = None,
-    display: dict[str, str] | None = None,
 ) -> list[str]:
+    """Verify every credential first, then store them all in one transaction (or none)."""
     verifier = _verifier(settings, http, _resolver(settings, http))
     checked = []
-    for secured, fmt in items:
+    for secured, fmt, display_name in items:
         progress("verifying the credential")
         report = await core.verify_credential(secured, fmt, verifier, now=now)
-        checked.append((secured, fmt, report))
+        checked.append((secured, fmt, report, display_name))
     ids: list[str] = []
-    with store.transaction():  # all credentials of one command, or none
-        for secured, fmt, report in checked:
+    with store.transaction():
+        for secured, fmt, report, display_name in checked:
             ids.append(
                 core.store_credential(
                     store,
@@ -375,7 +375,7 @@ async def _verify_and_store(
                     now=now,
                     source=source,
                     issuer_name=issuer_name,
-                    display_name=(display or {}).get(fmt),
+                    display_name=display_name,
                 )
             )
     return ids
@@ -403,7 +403,7 @@ def import_(
                     return await _verify_and_store(
                         settings,
                         store,
-                        [(secured, fmt)],
+                        [(secured, fmt, None)],
                         source=f"import:{file.name}",
                         now=_now(),
                         http=http,
@@ -548,12 +548,12 @@ def refresh_status(json_out: JsonOpt = False) -> None:
                         report = await core.verify_credential(
                             rec.data["secured"], rec.data["format"], verifier, now=now
                         )
-                        status = core._status_of(report)
+                        status = core.status_of(report)
                         if report.verdict != "accepted" and status == "valid":
                             status = "invalid"
                         store.put(
                             "credential",
-                            {**rec.data, "status": status, "status_checked": now.isoformat()},
+                            {**rec.data, "status": status, "status_checked": core.iso(now)},
                             id=rec.id,
                         )
                         out.append({"id": rec.id, "status": status, "was": rec.data.get("status")})
@@ -886,21 +886,20 @@ def receive(
                     got = await core.obtain_credentials(
                         client, off, meta, signer=signer, tx_code=code, now=now, progress=p
                     )
-                    display = {}
-                    for r in got:
-                        conf = meta.credential_configurations_supported.get(r.configuration_id)
-                        if conf is not None:
-                            display[r.format] = conf.display_name(r.configuration_id)
+                    confs = meta.credential_configurations_supported
+                    items = [
+                        (r.secured, r.format, confs[r.configuration_id].display_name(r.configuration_id))
+                        for r in got
+                    ]
                     return await _verify_and_store(
                         settings,
                         store,
-                        [(r.secured, r.format) for r in got],
+                        items,
                         source=f"oid4vci:{meta.credential_issuer}",
                         now=now,
                         http=http,
                         progress=p,
                         issuer_name=meta.issuer_name(),
-                        display=display,
                     )
 
         ids = _run(go())

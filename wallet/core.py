@@ -57,7 +57,7 @@ OID4VP_FORMAT = {
 _DI_PRESENTATION_SUITE = {KeyType.ED25519: "eddsa-rdfc-2022", KeyType.P256: "ecdsa-rdfc-2019"}
 
 
-def _iso(dt: datetime | None) -> str | None:
+def iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt is not None else None
 
 
@@ -94,7 +94,7 @@ def create_identity(
                 "method": method,
                 "key_type": str(key_type),
                 "private_jwk": private_jwk(kp),
-                "created": _iso(now),
+                "created": iso(now),
                 "default": default,
             },
         )
@@ -235,7 +235,8 @@ def _derive_bbs(doc: dict[str, Any], pointers: list[str], *, now: datetime) -> d
     return out
 
 
-def _status_of(report: VerificationReport) -> str:
+def status_of(report: VerificationReport) -> str:
+    """``valid`` / ``revoked`` / ``suspended`` / ``invalid`` from the status check, ``none`` without one."""
     for c in report.checks:
         if c.policy == "status":
             if c.outcome == "passed":
@@ -263,7 +264,7 @@ def store_credential(
     display_name: str | None = None,
 ) -> str:
     """Store a verified credential; refuses one that did not verify."""
-    status = _status_of(report)
+    status = status_of(report)
     if report.verdict != "accepted":
         failed = [c for c in report.checks if c.outcome == "failed"]
         first = failed[0] if failed else None
@@ -285,11 +286,11 @@ def store_credential(
         "issuer": held.issuer_id or (summary.issuer if summary else None),
         "issuer_name": issuer_name or held.issuer_name,
         "display_name": display_name,
-        "valid_from": _iso(held.valid_from),
-        "valid_until": _iso(held.valid_until),
+        "valid_from": iso(held.valid_from),
+        "valid_until": iso(held.valid_until),
         "status": status,
-        "status_checked": _iso(now),
-        "added": _iso(now),
+        "status_checked": iso(now),
+        "added": iso(now),
         "source": source,
     }
     return store.put("credential", data)
@@ -666,7 +667,7 @@ def record_history(
     return store.put(
         "history",
         {
-            "when": _iso(now),
+            "when": iso(now),
             "verifier": req.verifier_name,
             "client_id": req.client_id,
             "response_uri": req.response_uri,

@@ -171,6 +171,7 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
             status_list_length=settings.status_list_length,
             chain=settings.chain(),
             key_cache_seconds=settings.key_cache_seconds,
+            status_cache_seconds=settings.status_cache_seconds,
         )
     ctx = AppContext(settings, service)
     app = FastAPI(
@@ -359,7 +360,10 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
         tenant: str, list_id: str, if_none_match: Annotated[str | None, Header()] = None
     ) -> Response:
         cred, updated = service.status_list_credential(tenant, list_id)
-        raw = json.dumps(cred, separators=(",", ":")).encode()
+        if isinstance(cred, str):  # IETF Token Status List (SD-JWT VC)
+            raw, media_type = cred.encode("ascii"), "application/statuslist+jwt"
+        else:
+            raw, media_type = json.dumps(cred, separators=(",", ":")).encode(), "application/vc+ld+json"
         etag = '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
         headers = {
             "Cache-Control": f"public, max-age={settings.status_cache_seconds}",
@@ -368,7 +372,7 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
         }
         if if_none_match is not None and if_none_match.strip() == etag:
             return Response(status_code=304, headers=headers)
-        return Response(raw, media_type="application/vc+ld+json", headers=headers)
+        return Response(raw, media_type=media_type, headers=headers)
 
     from .oid4vci import add_oid4vci_routes
     from .ui import add_ui_routes

@@ -53,6 +53,7 @@ def _service(settings: IssuerSettings | None = None) -> IssuerService:
         status_list_length=settings.status_list_length,
         chain=settings.chain(),
         key_cache_seconds=settings.key_cache_seconds,
+        status_cache_seconds=settings.status_cache_seconds,
     )
 
 

@@ -61,6 +61,10 @@ log = logging.getLogger(__name__)
 
 SCOPES = ("issue", "revoke", "admin")
 ANCHOR_ATTRIBUTE = "did/svc/AuditAnchor"
+#: The ``purpose`` of an IETF Token Status List (SD-JWT VC) in the status tables.
+TSL_PURPOSE = "token-status-list"
+#: Token Status List values (draft-ietf-oauth-status-list §7.1).
+TSL_VALID, TSL_INVALID, TSL_SUSPENDED = 0, 1, 2
 ANCHOR_PREFIX = "didkit-audit:v1:"
 GENESIS = "0" * 64
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -160,6 +164,7 @@ class IssuerService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         chain: tuple[Any, KeyPair] | None = None,
         key_cache_seconds: float = 5.0,
+        status_cache_seconds: int = 60,
     ) -> None:
         self.sessions = sessions
         self._wrapper = wrapper
@@ -174,6 +179,7 @@ class IssuerService:
         #: Decrypted signing keys and current status lists, per process, for ``key_cache_seconds``:
         #: a rotation made by another worker takes effect there within that time.
         self.key_cache_seconds = key_cache_seconds
+        self.status_cache_seconds = status_cache_seconds
         self._keys: dict[tuple[str, str | None, str], tuple[float, _DidRef, Signer]] = {}
         self._lists: dict[tuple[str, str, str], tuple[str, int]] = {}
 
@@ -792,13 +798,25 @@ class IssuerService:
                     at = "/credential/credentialSubject" + "".join(f"/{p}" for p in err.absolute_path)
                     raise InvalidInput(err.message[:300], code="schema.invalid", at=at)
 
-            # Status entries (Bitstring Status List, random indexes). SD-JWT VC carries no
-            # credentialStatus: its Token Status List is not wired here yet.
+            # Status entries at random indexes: Bitstring Status List entries in
+            # credentialStatus, or for SD-JWT VC a Token Status List reference in ``status``.
             purposes = (
                 body.get("status_purposes", ["revocation"])
                 if template
                 else options.get("statusPurposes", ["revocation"])
             )
+            if not isinstance(purposes, list):
+                raise InvalidInput(
+                    "statusPurposes must be a list", code="status.purpose", at="/options/statusPurposes"
+                )
+            token_status: dict[str, Any] | None = None
+            if fmt == "dc+sd-jwt" and purposes:
+                # SD-JWT VC: one IETF Token Status List entry (2 bits: VALID/INVALID/SUSPENDED)
+                # serves both purposes.
+                list_id, idx = self._allocate(s, principal.tenant_id, did.id, TSL_PURPOSE, cred_id)
+                token_status = {
+                    "status_list": {"idx": idx, "uri": self.status_list_url(principal.tenant_slug, list_id)}
+                }
             if fmt != "dc+sd-jwt" and VC_V2 in contexts and purposes:
                 entries = []
                 for purpose in purposes:
@@ -837,6 +855,8 @@ class IssuerService:
                     at="/options/mandatoryPointers",
                 )
             if fmt == "dc+sd-jwt":
+                if token_status is not None:
+                    extra["status"] = token_status
                 extra["disclosable"] = list(body.get("disclosable", []))
                 if body.get("vct"):
                     extra["vct"] = body["vct"]
@@ -1011,6 +1031,12 @@ class IssuerService:
                 .where(StatusEntry.credential_id == cred.id)
             ).all()
             result: dict[str, int] = {}
+            tsl = [(e, lst) for e, lst in entries if lst.purpose == TSL_PURPOSE]
+            if tsl:  # SD-JWT VC: map the VC-API statuses onto Token Status List values
+                changes = [
+                    (TSL_PURPOSE, TSL_INVALID if p == "revocation" else TSL_SUSPENDED if v else TSL_VALID)
+                    for p, v in changes
+                ]
             for purpose, value in changes:
                 match = [(e, lst) for e, lst in entries if lst.purpose == purpose]
                 if not match:
@@ -1020,7 +1046,9 @@ class IssuerService:
                         at="/credentialStatus",
                     )
                 for entry, lst in match:
-                    if purpose == "revocation" and entry.value == 1 and value == 0:
+                    if (purpose == "revocation" and entry.value == 1 and value == 0) or (
+                        purpose == TSL_PURPOSE and entry.value == TSL_INVALID and value != TSL_INVALID
+                    ):
                         raise InvalidInput("a revocation cannot be undone", code="status.final")
                     if entry.value != value:
                         entry.value = value
@@ -1043,29 +1071,50 @@ class IssuerService:
             )
         return {"credentialId": ref, "status": result}
 
-    def status_list_credential(self, tenant_slug: str, list_id: str) -> tuple[dict[str, Any], datetime]:
-        """The signed status list credential; re-signed whenever the list changed."""
+    def status_list_credential(self, tenant_slug: str, list_id: str) -> tuple[Any, datetime]:
+        """The signed status list (a credential, or a Token Status List JWT); re-signed on change."""
         with self.sessions() as s:
             t = self.tenant_by_slug(s, tenant_slug)
             lst = s.get(StatusList, list_id) if len(list_id) <= 64 else None
             if lst is None or lst.tenant_id != t.id:
                 raise NotFound("no such status list", code="status.notFound")
             if lst.signed is not None and lst.signed_version == lst.version:
-                return json.loads(lst.signed), lst.updated_at
+                return _stored_list(lst), lst.updated_at
         with self.sessions.begin() as s:
             lst = s.scalar(select(StatusList).where(StatusList.id == list_id).with_for_update())
             assert lst is not None
             if lst.signed is not None and lst.signed_version == lst.version:
-                return json.loads(lst.signed), lst.updated_at
-            bits = BitstringStatusList(lst.length)
-            for (idx,) in s.execute(
-                select(StatusEntry.idx).where(StatusEntry.list_id == lst.id, StatusEntry.value != 0)
-            ):
-                bits.set(idx, 1)
+                return _stored_list(lst), lst.updated_at
             did = s.get(IssuerDid, lst.did_id)
             assert did is not None
-            signer = self._status_signer(s, did)
             now = self.clock()
+            set_entries = s.execute(
+                select(StatusEntry.idx, StatusEntry.value).where(
+                    StatusEntry.list_id == lst.id, StatusEntry.value != 0
+                )
+            ).all()
+            if lst.purpose == TSL_PURPOSE:
+                from didkit_py.status.token_status_list import TokenStatusList, create_status_list_token
+
+                tsl = TokenStatusList.create(lst.length, bits=2)
+                for idx, value in set_entries:
+                    tsl.set(idx, value)
+                key_signer = self._signer(s, did.id, "dc+sd-jwt")
+                token = create_status_list_token(
+                    tsl,
+                    key=key_signer.key,
+                    uri=self.status_list_url(t.slug, lst.id),
+                    iat=now,
+                    ttl=max(self.status_cache_seconds, 1),
+                    kid=key_signer.verification_method,
+                )
+                lst.signed = token
+                lst.signed_version = lst.version
+                return token, lst.updated_at
+            bits = BitstringStatusList(lst.length)
+            for idx, _value in set_entries:
+                bits.set(idx, 1)
+            signer = self._status_signer(s, did)
             unsigned = build_status_list_credential(
                 id=self.status_list_url(t.slug, lst.id),
                 issuer=signer.did,
@@ -1254,6 +1303,11 @@ class IssuerService:
 
 
 _ENTRIES: Any = StatusEntry.__table__
+
+
+def _stored_list(lst: StatusList) -> Any:
+    assert lst.signed is not None
+    return lst.signed if lst.purpose == TSL_PURPOSE else json.loads(lst.signed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,6 +171,52 @@ async def test_single_worker_vc_api_did_web_status_and_oid4vci(tmp_path: Path) -
             assert (await verify(lst, resolver=resolver, now=datetime.now(UTC))).verified
             assert BitstringStatusList.decode(lst["credentialSubject"]["encodedList"]).get(idx) == 1
 
+            # SD-JWT VC with a Token Status List entry, checked by our verifier over HTTP.
+            r = await http.post(f"{base}/dids", json={"method": "key"}, headers=h)
+            r = await http.post(
+                f"{base}/templates",
+                json={
+                    "name": "sd",
+                    "format": "dc+sd-jwt",
+                    "did_id": r.json()["id"],
+                    "disclosable": ["/credentialSubject/name"],
+                },
+                headers=h,
+            )
+            assert r.status_code == 201, r.text
+            r = await http.post(
+                f"{base}/credentials/issue",
+                json={"credential": CRED, "options": {"template": "sd"}},
+                headers={**h, "Idempotency-Key": "sd-1"},
+            )
+            sd = r.json()["verifiableCredential"]
+            extra = {"http": http, "allow_loopback_http": True}
+            res = await verify(sd, resolver=resolver, now=datetime.now(UTC), extra=extra)
+            assert res.verified, res.errors
+            with httpx.Client(base_url=base) as c:
+                sd_id = c.post(
+                    "/credentials/issue",
+                    json={"credential": CRED, "options": {"template": "sd"}},
+                    headers={**h, "Idempotency-Key": "sd-1"},
+                ).json()["verifiableCredential"]
+            assert sd_id == sd  # idempotent retry
+            import base64 as b64
+
+            p64 = sd.split("~")[0].split(".")[1]
+            claims = json.loads(b64.urlsafe_b64decode(p64 + "=" * (-len(p64) % 4)))
+            r = await http.post(
+                f"{base}/credentials/status",
+                json={
+                    "credentialId": claims.get("jti") or claims["id"],
+                    "credentialStatus": [{"type": "TokenStatusList", "status": "revoked"}],
+                },
+                headers=h,
+            )
+            assert r.status_code == 200, r.text
+            res = await verify(sd, resolver=resolver, now=datetime.now(UTC), extra=extra)
+            assert not res.verified
+            assert "status" in res.errors[0].code, res.errors
+
             # OpenID4VCI with our own wallet-side client, from the deep link on.
             r = await http.post(
                 f"{base}/offers",

@@ -512,3 +512,47 @@ def test_status_entries_are_per_credential(api: Api) -> None:
         n = s.scalar(select(func.count()).select_from(StatusEntry))
     assert n == 1
     assert vc["credentialStatus"]["statusPurpose"] == "revocation"
+
+
+def test_sd_jwt_token_status_list(api: Api) -> None:
+    import base64
+
+    from didkit_py.keys import KeyPair, multikey_decode
+    from didkit_py.status.token_status_list import verify_status_list_token
+
+    _template(
+        api,
+        name="sd",
+        format="dc+sd-jwt",
+        disclosable=["/credentialSubject/name"],
+        status_purposes=["revocation", "suspension"],
+    )
+    sd = _issue(api, {"credential": CRED, "options": {"template": "sd"}})
+    payload_b64 = sd.split("~")[0].split(".")[1]
+    payload = json.loads(base64.urlsafe_b64decode(payload_b64 + "=" * (-len(payload_b64) % 4)))
+    ref = payload["status"]["status_list"]
+    kt, pk = multikey_decode(api.a.did_ed["did"].removeprefix("did:key:"))
+    key = KeyPair(kt, pk)
+
+    def read() -> int:
+        r = api.client.get(ref["uri"].removeprefix(BASE))
+        assert r.status_code == 200 and r.headers["content-type"] == "application/statuslist+jwt"
+        verified = verify_status_list_token(r.text, key=key, uri=ref["uri"], now=datetime.now(UTC))
+        return verified.status_list.get(ref["idx"])
+
+    def set_status(status: str) -> int:
+        r = api.client.post(
+            "/credentials/status",
+            json={
+                "credentialId": payload.get("jti") or payload["id"],
+                "credentialStatus": [{"type": "TokenStatusList", "status": status}],
+            },
+            headers=api.a.revoke,
+        )
+        return r.status_code
+
+    assert read() == 0
+    assert set_status("suspended") == 200 and read() == 2
+    assert set_status("active") == 200 and read() == 0
+    assert set_status("revoked") == 200 and read() == 1
+    assert set_status("active") == 422 and read() == 1

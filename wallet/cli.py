@@ -761,7 +761,7 @@ def present(
                     store, req, signer=signer, now=now, select=selection, rank=rank
                 )
                 _show_plan(plan, json_out)
-                if not _confirm(f"Send this to {req.verifier_name}?", yes=yes):
+                if not _confirm(f"Send this to {_verified_party(req)}?", yes=yes):
                     err_console.print("Nothing was sent.")
                     raise typer.Exit(1)
                 # Written before sending: once data may have left, the history must say so.
@@ -797,17 +797,28 @@ def present(
         out_console.print(f"Continue at: {escape(str(result['redirect_uri']))}", highlight=False)
 
 
+def _verified_party(req: Any) -> str:
+    """Who the wallet actually checked: the signing DID, or only where the answer goes."""
+    if req.signed:
+        return str(req.verifier_id)
+    from urllib.parse import urlsplit
+
+    return str(urlsplit(req.response_uri).netloc)
+
+
 def _show_plan(plan: core.PlannedPresentation, json_out: bool) -> None:
     req = plan.request
     how = (
-        f"signed by {req.signer_kid}"
+        f"the request is signed by {req.signer_kid} (signature checked)"
         if req.signed
-        else f"answers go to {req.response_uri} (unsigned request)"
+        else f"unsigned request; the answer goes to {req.response_uri}"
     )
+    name = req.client_metadata.get("client_name") if isinstance(req.client_metadata, dict) else None
     console = err_console
     console.print(
-        f"[bold]{escape(req.verifier_name)}[/] asks for credentials.\n"
-        f"Verifier: {escape(req.client_id)}\nChecked: {escape(how)}",
+        f"[bold]{escape(_verified_party(req))}[/] asks for credentials.\n"
+        + (f"It calls itself: {escape(str(name))} (not verified)\n" if isinstance(name, str) and name else "")
+        + f"Verifier: {escape(req.client_id)}\nChecked: {escape(how)}",
         highlight=False,
     )
     purpose = req.client_metadata.get("purpose") if isinstance(req.client_metadata, dict) else None

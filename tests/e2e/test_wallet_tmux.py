@@ -141,7 +141,9 @@ def test_init_present_with_typed_passphrase_and_consent(tmux: Tmux, tmp_path: Pa
         tmux.type(f"wallet present '{rp.new_request(PID_QUERY)}'")
         tmux.wait_for("Wallet passphrase:")
         tmux.type_secret(PASS)
-        screen = tmux.wait_for("Send this to Example Bar? [y/N]:")
+        screen = tmux.wait_for("? [y/N]:")
+        assert f"Send this to {rp.signer.did}?" in screen.replace("\n", "")
+        assert "It calls itself: Example Bar (not verified)" in screen
         assert "claim that would be disclosed" in screen
         assert "/given_name" in screen and "/nationality" in screen and "Alice" in screen
         assert "/family_name" not in screen and SECRET_NAME not in screen
@@ -155,7 +157,7 @@ def test_init_present_with_typed_passphrase_and_consent(tmux: Tmux, tmp_path: Pa
         tmux.type(f"wallet present '{rp.new_request(PID_QUERY)}'")
         tmux.wait_for("Wallet passphrase:")
         tmux.type_secret(PASS)
-        tmux.wait_for("Send this to Example Bar? [y/N]:")
+        tmux.wait_for("? [y/N]:")
         tmux.type("y")
         tmux.wait_for("Sent to decentralized_identifier:did:key:")
         assert len(rp.results) == 1 and rp.results[0]["verdicts"][0]["verdict"] == "accepted"

@@ -135,7 +135,11 @@ def main() -> None:
         "--extra",
         type=Path,
         nargs="*",
-        default=[ROOT / "bench/data/matcher-dev", ROOT / "bench/data/matcher-holdout", ROOT / "bench/data/matcher-holdout2"],
+        default=[
+            ROOT / "bench/data/matcher-dev",
+            ROOT / "bench/data/matcher-holdout",
+            ROOT / "bench/data/matcher-holdout2",
+        ],
     )
     ap.add_argument("--runs", type=int, default=3, help="timed passes over the requests at 100 credentials")
     a = ap.parse_args()

@@ -947,7 +947,8 @@ def history(json_out: JsonOpt = False) -> None:
         for c in r["credentials"]:
             table.add_row(
                 r["when"][:19].replace("T", " "),
-                escape(r["verifier"]),
+                escape(r["verifier"])
+                + (f"\n(calls itself {escape(str(r['claimed_name']))})" if r.get("claimed_name") else ""),
                 escape(str(c["type"])),
                 escape("\n".join(c["claims"])),
                 escape(str(r.get("outcome", ""))),

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from didkit_py.credentials import Signer, derive, load_secured, present, signer_for_key
 from didkit_py.errors import DidkitError, InvalidInput, NotFound, UnsupportedError, VerificationError
@@ -668,7 +669,10 @@ def record_history(
         "history",
         {
             "when": iso(now),
-            "verifier": req.verifier_name,
+            # Who was checked (the signing DID, or the host the answer went to), and the name the
+            # verifier gave itself, which nothing vouches for.
+            "verifier": req.verifier_id if req.signed else urlsplit(req.response_uri).netloc,
+            "claimed_name": req.client_metadata.get("client_name"),
             "client_id": req.client_id,
             "response_uri": req.response_uri,
             "outcome": outcome,

@@ -421,13 +421,13 @@ class PresentationExchange:
         if now.tzinfo is None:
             raise InvalidInput("now must be timezone-aware", code="exchange.now", at="now")
         valid = [c for c in credentials if c.is_valid_at(now)]
+        # by identity: dataclass equality would compare whole documents (quadratic in the wallet)
+        expired = {c.id: "not valid at the evaluation time" for c in credentials if not c.is_valid_at(now)}
         candidates: dict[str, tuple[DescriptorCandidate, ...]] = {}
         reasons: dict[str, dict[str, str]] = {}
         for d in descs:
             found: list[DescriptorCandidate] = []
-            why: dict[str, str] = {
-                c.id: "not valid at the evaluation time" for c in credentials if c not in valid
-            }
+            why: dict[str, str] = dict(expired)
             for c in valid:
                 r = self._match_descriptor(d, c, def_format)
                 if isinstance(r, str):

@@ -122,7 +122,17 @@ async def run(ctx: DemoContext, narrator: Narrator) -> None:
         f"Alice's wallet holds {len(wallet)} credential(s); its matcher ({matcher.mode} ranking, on the "
         "device, nothing sent) suggests what to show:"
     )
-    narrator.show("suggestions", [r.to_json() for r in recs])
+    kinds = {c.id: ", ".join(t for t in c.types if t != "VerifiableCredential") for c in wallet}
+    narrator.show(
+        "suggestions",
+        [
+            {
+                **r.to_json(),
+                "credential": f"{kinds.get(r.credential_id, '?')} ({r.credential_id[:20]}…)",
+            }
+            for r in recs
+        ],
+    )
     expect(bool(recs), "the matcher found no credential for the bar's request")
     top = recs[0]
     expect(top.credential_id == wallet[0].id, "the matcher did not suggest the ID credential")

@@ -192,6 +192,9 @@ async def run(ctx: DemoContext, narrator: Narrator) -> None:
 
             # 5. Rotation: a new key is anchored; the old credential still verifies, with a note.
             new_bls = generate_key(KeyType.BLS12381G2)
+            # Block times have one-second resolution: rotate in a later second than the issuance,
+            # or the ledger could not tell the two apart (a fast machine does all this in < 1 s).
+            await asyncio.sleep(max(0.0, issued_at.timestamp() + 1.05 - time.time()))
             narrator.say("Example Corp rotates: it anchors a new BLS key (the old one stays valid for now).")
             new_tx = _anchor(narrator, client, issuer, relayer, new_bls)
             report = await verifier.verify_credential(derived)

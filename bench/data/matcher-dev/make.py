@@ -1,3 +1,4 @@
+# ruff: noqa  (data generator: one credential / request per line)
 """Generate the matcher dev set: a second holder, other issuers, other type/claim names, purposes
 in EN/DE/FR/ES. Written to check generalisation (not the sample's wording); labels by hand below."""
 import json, uuid

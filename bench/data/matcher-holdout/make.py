@@ -1,3 +1,4 @@
+# ruff: noqa  (data generator: one credential / request per line)
 """Generate the matcher hold-out set: written after the matcher's concept layer was frozen for a
 first measurement and run once before any change (see bench/data/README.md). A third holder,
 other issuers and credential shapes (some without a concept: birth/marriage certificates, boat

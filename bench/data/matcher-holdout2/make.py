@@ -1,3 +1,4 @@
+# ruff: noqa  (data generator: one credential / request per line)
 """Second hold-out set, written after the first hold-out had been used for fixes and run once
 before any further change. A fourth holder, look-alikes (car insurance vs health insurance,
 home-insurance, a valid enrolment certificate), purposes in EN/DE/FR/ES."""

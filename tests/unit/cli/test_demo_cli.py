@@ -209,3 +209,33 @@ async def test_chapters_share_state() -> None:
     await run_demo(ctx, Narrator(collect=True), CHAPTERS[:2])
     assert ctx.state["degree_vc_jwt"].count(".") == 2
     assert ctx.state["bbs_base"]["proof"]["cryptosuite"] == "bbs-2023"
+
+
+async def test_chain_chapter_stops_the_chain_when_a_step_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Whatever goes wrong mid-story, the chain stops and its temporary directory goes away."""
+    from didkit_py.demo import ch03_registry_chain as ch03
+    from didkit_py.registry.devchain import RunningServer, serve_in_thread
+
+    servers: list[RunningServer] = []
+
+    def recording_serve(chain: Any, **kwargs: Any) -> RunningServer:
+        servers.append(serve_in_thread(chain, **kwargs))
+        return servers[-1]
+
+    def failing_issue(*args: Any, **kwargs: Any) -> Any:
+        raise InvalidInput("the issuer's template is broken", code="demo.test")
+
+    monkeypatch.setattr(ch03, "serve_in_thread", recording_serve)
+    monkeypatch.setattr(ch03, "issue", failing_issue)
+    ctx = DemoContext(now=datetime.now(UTC), resolver=default_resolver(), data_dir=tmp_path / "demo")
+    narrator = Narrator(collect=True)
+    with pytest.raises(InvalidInput, match="template is broken"):
+        await run_demo(ctx, narrator, [ch03.CHAPTER])
+    assert len(servers) == 1
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", servers[0].port), timeout=1).close()
+    assert not list((tmp_path / "demo").glob("demo-chain-*"))
+    shown = _shown(narrator.transcript(ok=False)["chapters"][0])
+    assert shown["setAttributeSigned"]["block"] == 2  # it got as far as anchoring the key

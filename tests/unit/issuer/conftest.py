@@ -6,6 +6,7 @@ import base64
 import importlib.util
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from issuer import IssuerSettings, create_app
+from issuer.db import make_engine, migrate
 from issuer.service import IssuerService
 
 _spec = importlib.util.spec_from_file_location("didkit_tests_pg", Path(__file__).parents[2] / "pg.py")
@@ -35,12 +37,33 @@ def pg_server() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated once by Alembic; each test gets a copy (migrations are tested on it)."""
+    path = tmp_path_factory.mktemp("issuer-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: str) -> str:
+    url = str(pg.create_database(pg_server))
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, tmp_path / "issuer.db")
         return f"sqlite:///{tmp_path / 'issuer.db'}"
     server: str = request.getfixturevalue("pg_server")
-    return str(pg.create_database(server))
+    return str(pg.create_database(server, template=request.getfixturevalue("pg_template")))
 
 
 def new_kek() -> str:
@@ -94,6 +117,7 @@ def api(db_url: str) -> Iterator[Api]:
         max_body_bytes=64_000,
         status_cache_seconds=30,
         api_key_argon2_time_cost=1,
+        auto_migrate=False,  # the template database was migrated once
         api_key_argon2_memory_kib=1024,  # cheap hashes keep the suite fast; production uses 19 MiB
     )
     app = create_app(settings)
@@ -103,3 +127,5 @@ def api(db_url: str) -> Iterator[Api]:
         b = make_tenant(client, service, "globex")
         yield Api(client, service, settings, a, b)
     service.sessions.kw["bind"].dispose()
+    if db_url.startswith("postgresql"):
+        pg.drop_database(db_url)

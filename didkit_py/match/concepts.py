@@ -592,7 +592,8 @@ INTENTS: tuple[Intent, ...] = (
         _kw(
             "vehicle registration|car registration|my car|my vehicle|vehicle owner|registered keeper|licence plate|license plate|"
             "number plate|fahrzeugschein|zulassungsbescheinigung|kennzeichen|carte grise|immatriculation|permiso de circulacion|matricula del coche|"
-            "registered to me|registered in my name|car is mine|car belongs to me|vehicle is mine|own the car|own a car|owner of the car|"
+            "registered to me|registered in my name|car is in my name|voiture est a mon nom|voiture a mon nom|coche esta a mi nombre|"
+            "auto lauft auf mich|car is mine|car belongs to me|vehicle is mine|own the car|own a car|owner of the car|"
             "owner of the vehicle|car owner|auf mich zugelassen|zugelassen auf mich|immatricule a mon nom|a mi nombre"
         )
         + _kw("zugelassen|immatricule|matriculado", 0.5),
@@ -725,7 +726,8 @@ INTENTS: tuple[Intent, ...] = (
         "a tax ID check",
         _kw(
             "tax|tax id|tax number|tax identification|taxpayer|tin|tax residency|steuer*|steuer id|steuernummer|steuerliche|"
-            "fiscal*|impot*|numero fiscal|impuesto*|nif|numero de identificacion fiscal|hacienda"
+            "fiscal*|impot*|numero fiscal|impuesto*|nif|numero de identificacion fiscal|hacienda|identification fiscale|"
+            "numero d identification fiscale|tax identification number|identificacion fiscal|steueridentifikationsnummer"
         ),
         ("provide my tax identification number",),
         (Evidence("tax", 1.0, ("tax_id",)),),
@@ -879,11 +881,14 @@ INTENTS: tuple[Intent, ...] = (
         "transit",
         "a transit ticket check",
         _kw(
-            "public transport|transit|travel pass|transit pass|bus pass|train pass|fare|ticket inspection|fahrkarte|deutschlandticket|"
+            "public transport|transit|travel pass|transit pass|bus pass|train pass|fare|ticket inspection|controle des billets|"
+            "controleur|control de billetes|revisor|fahrkarte|deutschlandticket|"
             "nahverkehr|opnv|monatskarte|fahrkartenkontrolle|transport en commun|titre de transport|navigo|transporte publico|"
             "abono|billete|fahrschein|fahrausweis|strassenbahn|kontrolleur*|u bahn|s bahn|billet de transport"
         )
-        + _kw("ticket|abonnement|bus|train|tram|metro|subway|commute|bahn|zug|tren", 0.5),
+        + _kw(
+            "ticket|abonnement|bus|train|tram|tramway|tranvia|metro|subway|commute|bahn|zug|tren|billet", 0.5
+        ),
         ("show my public transport pass to the ticket inspector",),
         (Evidence("transit", 1.0, ("transit_product", "transit_status?")),),
     ),

@@ -296,7 +296,7 @@ def test_two_workers_on_postgresql_survive_kill_9_without_duplicates(tmp_path: P
                         try:
                             r = c.post(
                                 "/credentials/issue",
-                                json={"credential": CRED},
+                                json={"credential": CRED, "options": {"format": "vc+jwt"}},
                                 headers={**h, "Idempotency-Key": key},
                             )
                         except httpx.HTTPError:

@@ -90,15 +90,28 @@ def _passphrase(settings: WalletSettings, *, confirm: bool = False, prompt: str 
     return value
 
 
+MIN_PASSPHRASE_CHARS = 8
+
+
+def _strong_enough(passphrase: str) -> str:
+    """A new passphrase must not be trivially short (argon2id slows guessing, it cannot stop it)."""
+    if len(passphrase) < MIN_PASSPHRASE_CHARS:
+        raise InvalidInput(
+            f"choose a passphrase of at least {MIN_PASSPHRASE_CHARS} characters",
+            code="wallet.passphrase_weak",
+        )
+    return passphrase
+
+
 def _new_passphrase(settings: WalletSettings) -> str:
     if settings.new_passphrase is not None:
-        return settings.new_passphrase.get_secret_value()
+        return _strong_enough(settings.new_passphrase.get_secret_value())
     if not sys.stdin.isatty():
         raise InvalidInput(
             "no new passphrase: set DIDKIT_WALLET_NEW_PASSPHRASE", code="wallet.passphrase_missing"
         )
     value: str = typer.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True)
-    return value
+    return _strong_enough(value)
 
 
 def _key_type(value: str) -> KeyType:
@@ -204,7 +217,7 @@ def init(
     path = settings.store_path()
     if path.exists():
         raise StorageError(f"a wallet already exists at {path}", code="wallet.exists")
-    passphrase = _passphrase(settings, confirm=True, prompt="New wallet passphrase")
+    passphrase = _strong_enough(_passphrase(settings, confirm=True, prompt="New wallet passphrase"))
     with _progress("creating the wallet", quiet=json_out):
         store = WalletStore.create(path, passphrase, kdf=_kdf(settings))
     with store:

@@ -66,3 +66,19 @@ def test_nothing_matching_is_a_clear_refusal(
     assert "QUERY_ID=CREDENTIAL_ID" in r.stderr
     r = initialised("present", "openid4vp://?client_id=x", code=3)
     assert "Traceback" not in r.stderr
+
+
+def test_weak_passphrase_and_damaged_store(cli: Cli) -> None:
+    import os
+    from pathlib import Path
+
+    r = cli("init", env={"DIDKIT_WALLET_PASSPHRASE": "short"}, code=3)
+    assert "at least 8" in r.stderr
+    store = Path(os.environ["DIDKIT_HOME"]) / "wallet" / "wallet.db"
+    assert not store.exists()
+    cli("init")
+    cli("passwd", env={"DIDKIT_WALLET_NEW_PASSPHRASE": "1234"}, code=3)
+    cli("list")  # unchanged
+    store.write_bytes(b"this is not a database at all" * 10)
+    r = cli("list", code=3)
+    assert "wallet.sqlite" in r.stderr and "Traceback" not in r.stderr

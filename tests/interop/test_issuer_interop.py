@@ -48,10 +48,24 @@ def test_vc_api_output_verifies_with_digital_bazaar(node: Any, tmp_path: Path) -
         plain = issue({"statusPurposes": []})
         ecdsa = issue({"format": "ecdsa-rdfc-2019", "statusPurposes": []})
         bbs = issue({"format": "bbs-2023", "mandatoryPointers": ["/issuer"], "statusPurposes": []})
+        revoked = issue({})
+        r = c.post(
+            "/credentials/status",
+            json={"credentialId": revoked["id"], "credentialStatus": [{"type": "x", "status": "revoked"}]},
+            headers=h,
+        )
+        assert r.status_code == 200
         status_list = c.get(
             eddsa["credentialStatus"]["statusListCredential"].removeprefix("http://issuer.test")
         )
         assert status_list.status_code == 200
+    # @digitalbazaar/vc-bitstring-status-list reads our list: revoked is set, the other is clear.
+    for cred, expected in ((eddsa, [False]), (revoked, [True])):
+        out = node(
+            "status_peer.mjs", {"op": "check", "credential": cred, "statusListCredential": status_list.json()}
+        )
+        assert out["error"] is None and out["verified"] is True, out
+        assert out["statuses"] == expected
     tampered = {**plain, "credentialSubject": {**plain["credentialSubject"], "name": "Mallory"}}
     res = node(
         "di_peer.mjs",

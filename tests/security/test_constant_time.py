@@ -64,6 +64,11 @@ ALLOWED: dict[tuple[str, str], str] = {
         "Offer.token_hash == sha256_hex(access)",
     ): "SQL lookup by SHA-256 of the access token",
     ("issuer/service.py", "ApiKey.tenant_id == t.id"): "tenant ids are not secret",
+    ("issuer/service.py", "Tenant.id == ApiKey.tenant_id"): "SQL join on tenant ids (not secret)",
+    (
+        "issuer/service.py",
+        "ApiKey.id == key_id",
+    ): "SQL lookup by the API key's public id part; the secret part is then checked with argon2",
     (
         "verifier/service/storage.py",
         "nonces.c.nonce == nonce",

@@ -76,8 +76,9 @@ def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
         yield pointer, value
 
 
-def _undisclosed(document: Any, disclose: tuple[str, ...]) -> set[str]:
-    """String claim values (6+ characters) of a held credential that ``derive`` left out."""
+def _hidden_and_shown(document: Any, disclose: tuple[str, ...]) -> tuple[set[str], set[str]]:
+    """String claim values (6+ characters) of a held credential that ``derive`` left out, and
+    the values it revealed (a value one derivation hides and another reveals is not secret)."""
     if isinstance(document, str):
         from didkit_py.suites.sd_jwt import decode_sd_jwt_vc
 
@@ -85,19 +86,24 @@ def _undisclosed(document: Any, disclose: tuple[str, ...]) -> set[str]:
     else:
         claims = {k: v for k, v in document.items() if k != "proof"}
     subject = claims.get("credentialSubject", claims)
+    leaves = list(_leaves(subject, "/credentialSubject"))
     shown = {
-        str(v) for p, v in _leaves(subject, "/credentialSubject") if any(p.startswith(d) for d in disclose)
+        str(v)
+        for p, v in leaves
+        if any(p.startswith(d) for d in disclose) or p in ("/credentialSubject/type", "/credentialSubject/id")
     }
-    return {
-        v
-        for p, v in _leaves(subject, "/credentialSubject")
-        if isinstance(v, str)
-        and len(v) >= 6
-        and v not in shown
-        and not v.startswith("did:")
-        and not any(p.startswith(d) for d in disclose)
-        and p not in ("/credentialSubject/type", "/credentialSubject/id")
-    }
+    hidden = {v for p, v in leaves if isinstance(v, str) and len(v) >= 6 and not v.startswith("did:")} - shown
+    return hidden, shown
+
+
+def _undisclosed(derivations: list[tuple[Any, tuple[str, ...]]]) -> set[str]:
+    hidden: set[str] = set()
+    shown: set[str] = set()
+    for document, disclose in derivations:
+        h, s = _hidden_and_shown(document, disclose)
+        hidden |= h
+        shown |= s
+    return hidden - shown
 
 
 @pytest.fixture
@@ -176,9 +182,7 @@ def test_demo_leaks_no_secret(recorded: dict[str, Any], json_out: bool, tmp_path
         needles[f"secret key #{i} ({kp.key_type})"] = secret_spellings(kp)
     for name, value in CANARIES.items():
         needles[name] = {value}
-    undisclosed: set[str] = set()
-    for document, disclose in recorded["derivations"]:
-        undisclosed |= _undisclosed(document, disclose)
+    undisclosed = _undisclosed(recorded["derivations"])
     if recorded["derivations"]:
         assert undisclosed, "a derivation hid nothing: the scan for undisclosed values would prove nothing"
         needles["undisclosed claim values"] = undisclosed
@@ -207,18 +211,19 @@ def _all_chapters() -> list[Any]:
 
 @pytest.mark.slow
 def test_every_chapter_module_leaks_no_secret(recorded: dict[str, Any]) -> None:
-    """Chapters not (yet) registered in ``CHAPTERS`` too, run in order with a debug log."""
+    """Chapter modules not (yet) registered in ``CHAPTERS``, run in order with a debug log."""
     import asyncio
     import io
     from datetime import UTC, datetime
 
     from rich.console import Console
 
-    from didkit_py.demo import DemoContext, Narrator, run_demo
+    from didkit_py.demo import CHAPTERS, DemoContext, Narrator, run_demo
     from didkit_py.did import default_resolver
 
-    chapters = _all_chapters()
-    assert chapters
+    chapters = [c for c in _all_chapters() if c.slug not in {r.slug for r in CHAPTERS}]
+    if not chapters:
+        pytest.skip("every chapter module is registered: test_demo_leaks_no_secret scans them all")
     recorder = _Recorder()
     root = logging.getLogger()
     old_level = root.level
@@ -238,9 +243,7 @@ def test_every_chapter_module_leaks_no_secret(recorded: dict[str, Any]) -> None:
         root.removeHandler(recorder)
         root.setLevel(old_level)
     needles = {f"secret key #{i}": secret_spellings(kp) for i, kp in enumerate(recorded["keys"])}
-    undisclosed: set[str] = set()
-    for document, disclose in recorded["derivations"]:
-        undisclosed |= _undisclosed(document, disclose)
+    undisclosed = _undisclosed(recorded["derivations"])
     if any("derive" in getattr(c.run, "__code__", compile("", "", "exec")).co_names for c in chapters):
         assert undisclosed, "derivations were made but no undisclosed value recorded"
     needles["undisclosed claim values"] = undisclosed
@@ -260,4 +263,7 @@ def test_scanner_finds_a_planted_secret() -> None:
         assert _scan({"log": f"debug: key={form}!"}, {"k": forms}), form
     assert _scan({"log": "nothing here"}, {"k": forms}) == []
     doc = {"credentialSubject": {"name": "Alice Example", "over21": True, "address": "1 Example St"}}
-    assert _undisclosed(doc, ("/credentialSubject/over21",)) == {"Alice Example", "1 Example St"}
+    assert _undisclosed([(doc, ("/credentialSubject/over21",))]) == {"Alice Example", "1 Example St"}
+    assert _undisclosed([(doc, ("/credentialSubject/over21",)), (doc, ("/credentialSubject/address",))]) == {
+        "Alice Example"
+    }

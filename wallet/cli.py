@@ -253,7 +253,7 @@ def passwd(json_out: JsonOpt = False) -> None:
 @app.command()
 @handle_errors
 def backup(
-    file: Annotated[Path, typer.Argument(help="Where to write the encrypted backup.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the encrypted backup.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -278,7 +278,7 @@ def backup(
 @app.command()
 @handle_errors
 def restore(
-    file: Annotated[Path, typer.Argument(help="A backup written by `wallet backup`.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A backup written by `wallet backup`.")],
     force: Annotated[bool, typer.Option("--force", help="Replace the existing wallet.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -398,7 +398,10 @@ async def _verify_and_store(
 @handle_errors
 def import_(
     file: Annotated[
-        Path, typer.Argument(help="A credential: vc+jwt, SD-JWT VC, or Data Integrity JSON ('-' = stdin).")
+        Path,
+        typer.Argument(
+            metavar="FILE", help="A credential: vc+jwt, SD-JWT VC, or Data Integrity JSON ('-' = stdin)."
+        ),
     ],
     json_out: JsonOpt = False,
 ) -> None:
@@ -523,7 +526,9 @@ def delete(
 @handle_errors
 def export(
     credential_id: Annotated[str, typer.Argument(metavar="ID")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file (0600).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to a file (0600).")
+    ] = None,
 ) -> None:
     """Print a credential as issued (to hand it over by other means).
 
@@ -617,8 +622,9 @@ def match(
     request: Annotated[
         str,
         typer.Argument(
+            metavar="REQUEST",
             help="A file or JSON with a presentation definition, a DCQL query or "
-            '{"purpose": "..."}, or an openid4vp:// link.'
+            '{"purpose": "..."}, or an openid4vp:// link.',
         ),
     ],
     lexical: Annotated[bool, typer.Option("--lexical", help="Rank purposes with BM25, not MiniLM.")] = False,
@@ -708,11 +714,19 @@ def _parse_select(values: list[str]) -> dict[str, str]:
 @handle_errors
 def present(
     request: Annotated[
-        str, typer.Argument(help="The verifier's openid4vp:// link, or a file or QR code image holding it.")
+        str,
+        typer.Argument(
+            metavar="REQUEST", help="The verifier's openid4vp:// link, or a file or QR code image holding it."
+        ),
     ],
     select: Annotated[
         list[str] | None,
-        typer.Option("--select", "-s", help="QUERY_ID=CREDENTIAL_ID: which credential answers a query."),
+        typer.Option(
+            "--select",
+            "-s",
+            metavar="QUERY=ID",
+            help="QUERY_ID=CREDENTIAL_ID: which credential answers a query.",
+        ),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Send without asking; needs --select for every query.")
@@ -856,10 +870,14 @@ def _show_plan(plan: core.PlannedPresentation, json_out: bool) -> None:
 def receive(
     offer: Annotated[
         str,
-        typer.Argument(help="An openid-credential-offer:// link, or a file or QR code image holding one."),
+        typer.Argument(
+            metavar="OFFER",
+            help="An openid-credential-offer:// link, or a file or QR code image holding one.",
+        ),
     ],
     tx_code: Annotated[
-        str | None, typer.Option("--tx-code", help="The transaction code, if the issuer sent one.")
+        str | None,
+        typer.Option("--tx-code", metavar="CODE", help="The transaction code, if the issuer sent one."),
     ] = None,
     yes: YesOpt = False,
     json_out: JsonOpt = False,

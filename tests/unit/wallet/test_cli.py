@@ -228,3 +228,37 @@ def test_receive_and_present_from_qr_images(
     junk.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
     r = initialised("receive", str(junk), "--yes", code=3)
     assert "qr.image" in r.stderr
+
+
+def test_present_whole_credentials_eddsa_and_vc_jwt(
+    initialised: Cli, issuers: Issuers, write_file: WriteFile, rp: VerifierApp
+) -> None:
+    """Formats without selective disclosure are shown, and sent, whole."""
+    from wworld import now
+
+    from didkit_py.credentials import issue
+
+    cli = initialised
+    did = _holder(cli)["did"]
+    eddsa = issue(
+        issuers.degree_doc(did, issuers.ed.did), signer=issuers.ed, now=now(), format="eddsa-rdfc-2022"
+    )
+    e = cli.json("import", str(write_file("e.json", eddsa)))
+    j = cli.json("import", str(write_file("j.jwt", issuers.jwt_credential(did))))
+    assert e["format"] == "eddsa-rdfc-2022"
+    out = cli.json("present", rp.new_request(DEGREE_QUERY), "--yes", "--select", f"degree={e['id']}")
+    assert rp.results[-1]["verdicts"][0]["verdict"] == "accepted", rp.results[-1]
+    assert "/credentialSubject/name" in out["sent"][0]["claims"]  # whole: nothing can be withheld
+    jwt_query = {
+        "credentials": [
+            {
+                "id": "degree",
+                "format": "jwt_vc_json",
+                "meta": {"type_values": DEGREE_QUERY["credentials"][0]["meta"]["type_values"]},
+                "claims": [{"path": ["credentialSubject", "degree", "type"]}],
+            }
+        ]
+    }
+    out = cli.json("present", rp.new_request(jwt_query), "--yes", "--select", f"degree={j['id']}")
+    assert rp.results[-1]["verdicts"][0]["verdict"] == "accepted", rp.results[-1]
+    assert isinstance(rp.results[-1]["vp_token"]["degree"][0], str)  # a vp+jwt

@@ -1,9 +1,9 @@
 """Secrets never leave: the whole demo, with ``--debug`` logging, in human and ``--json`` form.
 
-Every key the demo generates is recorded (by wrapping ``generate_key`` where the demo modules
-use it), every value a holder chose NOT to disclose is recorded (by wrapping ``derive``), and
-canary secrets are put in the environment (passphrase, KEK, API keys). Then stdout, stderr,
-every log record (message, args, extras, traceback) and every file written under
+Every key the demo makes is recorded (by wrapping ``generate_key`` and ``key_pair_from_secret``
+where the demo modules use them), every value a holder chose NOT to disclose is recorded (by
+wrapping ``derive``), and canary secrets are put in the environment (passphrase, KEK, API
+keys). Then stdout, stderr, every log record (message, args, extras, traceback) and every file written under
 ``DIDKIT_HOME`` are scanned for any spelling of those secrets: hex (both cases), base64url,
 base64, base58, secret multikey, JWK ``d``, and 16-character prefixes of those. 0 hits.
 """
@@ -121,8 +121,15 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     derivations: list[tuple[Any, tuple[str, ...]]] = []
     original_generate = keys_mod.generate_key
 
+    original_from_secret = keys_mod.key_pair_from_secret
+
     def generate_key(*args: Any, **kwargs: Any) -> KeyPair:
         kp = original_generate(*args, **kwargs)
+        keys.append(kp)
+        return kp
+
+    def key_pair_from_secret(*args: Any, **kwargs: Any) -> KeyPair:
+        kp = original_from_secret(*args, **kwargs)
         keys.append(kp)
         return kp
 
@@ -131,6 +138,8 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             continue
         if getattr(module, "generate_key", None) is original_generate:
             monkeypatch.setattr(module, "generate_key", generate_key)
+        if getattr(module, "key_pair_from_secret", None) is original_from_secret:
+            monkeypatch.setattr(module, "key_pair_from_secret", key_pair_from_secret)
         original_derive = getattr(module, "derive", None)
         if (
             callable(original_derive)

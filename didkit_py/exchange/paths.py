@@ -7,6 +7,7 @@ plan is format-neutral. :func:`dotted` renders one for people and for the sample
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,8 @@ __all__ = [
 #: A claim path: object keys (str), array indices (int >= 0) and ``None`` (all elements).
 ClaimPath = tuple[str | int | None, ...]
 
+#: Member names jsonpath-ng's lexer accepts after a dot (its ID token).
+_DOT_NAME = re.compile(r"[A-Za-z_@][A-Za-z0-9_@\-]*")
 #: JSONPath expressions longer than this are refused rather than compiled.
 MAX_JSONPATH_LEN = 1024
 #: DCQL claims paths deeper than this are refused.
@@ -31,18 +34,21 @@ MAX_CLAIMS_PATH_LEN = 64
 
 
 class JsonPathCache:
-    """Compiles JSONPath expressions (jsonpath-ng's extended grammar) once per evaluator.
+    """Compiles JSONPath expressions once per evaluator.
 
-    Compilation costs ~10 ms, evaluation microseconds; the cache lives in the evaluator object
-    (no module-level state) and is bounded.
+    Plain paths (``$.a.b``, ``$['a'][0]``, ``[*]``) are parsed and walked by us; only
+    expressions with filters, slices or recursive descent go to jsonpath-ng's extended grammar,
+    whose PLY parser costs ~0.1 s per compile (a hostile definition with many distinct paths
+    would otherwise cost seconds). The cache lives in the evaluator object (no module-level
+    state) and is bounded.
     """
 
     def __init__(self, max_size: int = 512) -> None:
         self._cache: dict[str, Any] = {}
-        self._plain: dict[str, ClaimPath] = {}
         self._max = max_size
 
     def compile(self, expr: Any, *, at: str) -> Any:
+        """A compiled expression: a claim path (tuple) for plain paths, else a jsonpath-ng object."""
         if not isinstance(expr, str):
             raise InvalidInput("JSONPath must be a string", code="exchange.jsonpath", at=at)
         hit = self._cache.get(expr)
@@ -52,12 +58,14 @@ class JsonPathCache:
             raise InvalidInput("JSONPath is too long", code="exchange.jsonpath", at=at)
         if not expr.startswith("$"):
             raise InvalidInput("JSONPath must start with '$'", code="exchange.jsonpath", at=at)
-        from jsonpath_ng.ext import parse  # imported lazily: it builds its grammar tables on import
+        compiled: Any = jsonpath_to_claim_path(expr)
+        if compiled is None:
+            from jsonpath_ng.ext import parse  # imported lazily: it builds its grammar tables on import
 
-        try:
-            compiled = parse(expr)
-        except Exception as exc:  # jsonpath-ng raises bare Exception subclasses (lexer, parser)
-            raise InvalidInput(f"invalid JSONPath: {exc}", code="exchange.jsonpath", at=at) from None
+            try:
+                compiled = parse(expr)
+            except Exception as exc:  # jsonpath-ng raises bare Exception subclasses (lexer, parser)
+                raise InvalidInput(f"invalid JSONPath: {exc}", code="exchange.jsonpath", at=at) from None
         if len(self._cache) >= self._max:
             self._cache.clear()
         self._cache[expr] = compiled
@@ -66,12 +74,8 @@ class JsonPathCache:
     def find(self, expr: str, document: Any, *, at: str) -> list[Any]:
         """The values ``expr`` selects in ``document`` (empty when it does not resolve)."""
         compiled = self.compile(expr, at=at)
-        plain = self._plain.get(expr)
-        if plain is None:
-            plain = self._plain[expr] = jsonpath_to_claim_path(expr) or ()
-        if plain:
-            # plain member/index/wildcard paths: walk directly (jsonpath-ng's find is ~50x slower)
-            return _walk(document, plain)
+        if isinstance(compiled, tuple):
+            return _walk(document, compiled)
         try:
             return [m.value for m in compiled.find(document)]
         except (TypeError, ValueError, KeyError, AttributeError, IndexError):
@@ -116,8 +120,8 @@ def jsonpath_to_claim_path(expr: str) -> ClaimPath | None:
             while j < n and expr[j] not in ".[":
                 j += 1
             name = expr[i + 1 : j]
-            if not name:
-                return None
+            if not (name == "*" or _DOT_NAME.fullmatch(name)):
+                return None  # leave anything unusual to jsonpath-ng (and its errors)
             out.append(None if name == "*" else name)
             i = j
         elif ch == "[":
@@ -129,7 +133,12 @@ def jsonpath_to_claim_path(expr: str) -> ClaimPath | None:
                 out.append(None)
             elif inner.isdigit():
                 out.append(int(inner))
-            elif len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
+            elif (
+                len(inner) >= 2
+                and inner[0] == inner[-1]
+                and inner[0] in "'\""
+                and inner[0] not in inner[1:-1]
+            ):
                 out.append(inner[1:-1])
             else:
                 return None

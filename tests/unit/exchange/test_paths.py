@@ -96,3 +96,21 @@ def test_plain_path_fast_walk_matches_jsonpath_ng(expr: str) -> None:
     from jsonpath_ng.ext import parse
 
     assert JsonPathCache().find(expr, DOC, at="/p") == [m.value for m in parse(expr).find(DOC)]
+
+
+def test_plain_paths_skip_the_grammar_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    # jsonpath-ng builds a PLY parser per compile (~0.1 s): plain paths must not pay it
+    import jsonpath_ng.ext
+
+    calls: list[str] = []
+    real = jsonpath_ng.ext.parse
+    monkeypatch.setattr(jsonpath_ng.ext, "parse", lambda e, *a, **k: calls.append(e) or real(e, *a, **k))
+    c = JsonPathCache()
+    for expr in ("$.a.b", "$['a']['s']", "$.a.b[*].c", "$.a.b[1]", "$"):
+        c.compile(expr, at="/p")
+    assert calls == []
+    c.compile("$.a.b[?(@.c > 1)]", at="/p")
+    assert calls == ["$.a.b[?(@.c > 1)]"]
+    for bad in ("$.a b", "$.a.", "$['a]"):
+        with pytest.raises(InvalidInput):
+            c.compile(bad, at="/p")

@@ -8,6 +8,9 @@ audit chain) are taken ``FOR UPDATE``.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +30,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 __all__ = [
     "ApiKey",
@@ -38,6 +41,7 @@ __all__ = [
     "IssuerKey",
     "Nonce",
     "Offer",
+    "Sessions",
     "StatusEntry",
     "StatusList",
     "Template",
@@ -239,8 +243,55 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
-    return sessionmaker(engine, expire_on_commit=False)
+class Sessions:
+    """Read sessions and write transactions over one database.
+
+    ``sessions()`` opens a session for reads; ``sessions.begin()`` a write transaction. On
+    SQLite, reads use a second engine with plain (deferred) BEGIN, so in WAL mode they never
+    wait for a writer, and writers of this process queue on a lock before ``BEGIN IMMEDIATE``
+    instead of sleeping in SQLite's busy handler (which makes tail latency explode).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._write = sessionmaker(engine, expire_on_commit=False)
+        self._read_engine: Engine | None = None
+        self._lock: threading.RLock | None = None
+        if engine.dialect.name == "sqlite":
+            self._read_engine = create_engine(
+                engine.url, connect_args={"timeout": 30, "check_same_thread": False}
+            )
+
+            @event.listens_for(self._read_engine, "connect")
+            def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+
+            self._lock = threading.RLock()
+        self._read = sessionmaker(self._read_engine or engine, expire_on_commit=False)
+
+    def __call__(self) -> Session:
+        return self._read()
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Session]:
+        if self._lock is None:
+            with self._write.begin() as s:
+                yield s
+            return
+        with self._lock, self._write.begin() as s:
+            yield s
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self._read_engine is not None:
+            self._read_engine.dispose()
+
+
+def make_sessionmaker(engine: Engine) -> Sessions:
+    return Sessions(engine)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

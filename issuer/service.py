@@ -24,7 +24,7 @@ import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from didkit_py.credentials import FormatRegistry, Signer, default_registry, envelope
 from didkit_py.credentials import issue as issue_credential
@@ -39,6 +39,7 @@ from .db import (
     IssuedCredential,
     IssuerDid,
     IssuerKey,
+    Sessions,
     StatusEntry,
     StatusList,
     Template,
@@ -154,7 +155,7 @@ class IssuerService:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        sessions: Sessions,
         *,
         wrapper: KeyWrapper,
         hasher: ApiKeyHasher,
@@ -1081,7 +1082,7 @@ class IssuerService:
             if lst.signed is not None and lst.signed_version == lst.version:
                 return _stored_list(lst), lst.updated_at
         with self.sessions.begin() as s:
-            lst = s.scalar(select(StatusList).where(StatusList.id == list_id).with_for_update())
+            lst = s.scalar(select(StatusList).where(StatusList.id == list_id).with_for_update(key_share=True))
             assert lst is not None
             if lst.signed is not None and lst.signed_version == lst.version:
                 return _stored_list(lst), lst.updated_at

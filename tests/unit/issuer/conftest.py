@@ -126,6 +126,6 @@ def api(db_url: str) -> Iterator[Api]:
         a = make_tenant(client, service, "acme")
         b = make_tenant(client, service, "globex")
         yield Api(client, service, settings, a, b)
-    service.sessions.kw["bind"].dispose()
+    service.sessions.dispose()
     if db_url.startswith("postgresql"):
         pg.drop_database(db_url)

@@ -501,7 +501,7 @@ def test_migrations_match_the_models(api: Api) -> None:
 
     from issuer.db import Base
 
-    engine = api.service.sessions.kw["bind"]
+    engine = api.service.sessions.engine
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 

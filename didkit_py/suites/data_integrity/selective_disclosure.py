@@ -301,6 +301,11 @@ def _select_paths(
         value = _child(value, path, pointer)
         key: str | int = path if isinstance(selected_parent, _Sparse) else str(path)
         selected_value = selected_parent.get(key)
+        if isinstance(selected_value, list):
+            # A whole array already copied (e.g. `type` by the initial selection): keep it
+            # whole, but as a sparse array so that an index below it can be selected.
+            selected_value = _Sparse(enumerate(selected_value))
+            selected_parent[key] = selected_value
         if selected_value is None:
             selected_value = (
                 _Sparse() if isinstance(value, list) else _initial_selection(value, include_types)

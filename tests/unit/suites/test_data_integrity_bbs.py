@@ -323,3 +323,17 @@ def test_json_pointer_parser(text: str) -> None:
         return
     rebuilt = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in paths)
     assert json_pointer_to_paths(rebuilt) == paths
+
+
+def test_select_json_ld_pointer_into_a_copied_type_array() -> None:
+    """A pointer to one element of `type` (already copied whole) selects, never crashes."""
+    from didkit_py.suites.data_integrity.selective_disclosure import select_json_ld
+
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "ExampleCredential"],
+        "credentialSubject": {"tags": ["a", "b", "c"], "name": "x"},
+    }
+    out = select_json_ld(doc, ["/type/0", "/credentialSubject/tags/1"])
+    assert out["type"] == ["VerifiableCredential", "ExampleCredential"]
+    assert out["credentialSubject"] == {"tags": ["b"]}

@@ -60,9 +60,12 @@ def _debug_enabled() -> bool:
 
 
 def click_context() -> typer.Context | None:
-    import click
-
-    return click.get_current_context(silent=True)  # type: ignore[return-value]
+    """The running command's context (Typer ≥ 0.25 vendors click, with its own context stack)."""
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # older Typer: plain click
+        from click import get_current_context  # type: ignore[no-redef]
+    return get_current_context(silent=True)  # type: ignore[return-value]
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

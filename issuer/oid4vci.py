@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import case, delete, select, update
 from starlette.concurrency import run_in_threadpool
 
-from didkit_py.did import default_resolver
+from didkit_py.did import default_resolver, did_jwk_from_jwk
 from didkit_py.errors import DidkitError, InvalidInput, NotFound
 from didkit_py.keys import KeyPair, public_jwk
 from didkit_py.oid4vc.vci import (
@@ -438,6 +438,8 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
             holder_key = None
             if check.holder_did:
                 subject["id"] = check.holder_did
+            elif check.jwk is not None:  # a bare JWK proof: bind the subject to its did:jwk
+                subject["id"] = did_jwk_from_jwk(check.jwk)
             if tpl.format == "dc+sd-jwt":
                 holder_key = check.jwk or public_jwk(KeyPair(check.key_type, check.public_key))
             cred = {"@context": [VC_V2], "type": ["VerifiableCredential"], "credentialSubject": subject}

@@ -1,13 +1,8 @@
-"""``didkit did``: resolve DIDs. More subcommands (did:ethr management) register onto ``app``.
-
-Other CLI modules extend resolution with :func:`register_method_factory`, e.g. the did:ethr
-commands register a factory that builds their ``EthrMethod`` from the environment.
-"""
+"""``didkit did``: resolve DIDs. The did:ethr management commands (``did_ethr``) add theirs to ``app``."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -17,6 +12,7 @@ from rich.text import Text
 from ..did import (
     RELATIONSHIPS,
     DidMethod,
+    ResolutionResult,
     Resolver,
     absolute_did_url,
     default_resolver,
@@ -26,25 +22,38 @@ from ..did import (
 from ..errors import DidkitError
 from ._common import JsonOpt, handle_errors, out_console, print_json
 
-__all__ = ["app", "build_resolver", "register_method_factory"]
+__all__ = ["app", "build_resolver"]
 
 app = typer.Typer(name="did", help="Resolve and manage DIDs.", no_args_is_help=True)
 
-#: Factories for DID methods beyond key/jwk/web, called when a command builds its resolver.
-_method_factories: list[Callable[[], DidMethod]] = []
 
+class _ChainEthrMethod:
+    """did:ethr on the chain that the ``DIDKIT_CHAIN_*`` settings name, built on first use.
 
-def register_method_factory(factory: Callable[[], DidMethod]) -> None:
-    """Add a DID method (built lazily, once per command) to every resolver this CLI builds."""
-    _method_factories.append(factory)
+    web3 takes over a second to import, so commands that never meet a did:ethr DID do not
+    pay for it.
+    """
+
+    name = "ethr"
+
+    def __init__(self) -> None:
+        self._method: DidMethod | None = None
+
+    async def resolve(
+        self, did: str, *, version_id: str | None = None, version_time: str | None = None
+    ) -> ResolutionResult:
+        if self._method is None:
+            from ..did.ethr import EthrMethod
+            from ..registry.settings import ChainSettings
+
+            self._method = EthrMethod([ChainSettings().to_config().network()])
+        return await self._method.resolve(did, version_id=version_id, version_time=version_time)
 
 
 def build_resolver(*, allow_loopback_http: bool = False, timeout: float = 10.0) -> Resolver:
-    """The resolver CLI commands use: key, jwk, web and every registered method."""
+    """The resolver CLI commands use: did:key, did:jwk, did:web and did:ethr (chain settings)."""
     return default_resolver(
-        allow_loopback_http=allow_loopback_http,
-        extra_methods=[factory() for factory in _method_factories],
-        timeout=timeout,
+        allow_loopback_http=allow_loopback_http, extra_methods=[_ChainEthrMethod()], timeout=timeout
     )
 
 

@@ -23,7 +23,7 @@ from rich.table import Table
 from ..errors import InvalidInput, StorageError, UnsupportedError
 from ..keys import KeyPair, KeyType, load_key_file, multikey_decode, save_key_file
 from ._common import JsonOpt, err_console, handle_errors, out_console, print_json
-from .did import app, register_method_factory
+from .did import app
 
 __all__ = ["app"]
 
@@ -40,15 +40,6 @@ def _settings() -> Any:
     from ..registry.settings import ChainSettings
 
     return ChainSettings()
-
-
-def _ethr_method() -> Any:
-    from ..did.ethr import EthrMethod
-
-    return EthrMethod([_settings().to_config().network()])
-
-
-register_method_factory(_ethr_method)
 
 
 def _keys_dir() -> Path:

@@ -2,14 +2,60 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import typer
+import typer._click as click
+from typer.core import TyperGroup
 
 from .. import __version__
 
+#: Command name → (module, attribute). A module loads only when its command runs (or for
+#: ``--help``), so ``didkit key …`` does not pay for web3, torch or the demo's imports.
+#: The attribute is a ``typer.Typer`` group or a plain command function.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "chain": ("didkit_py.cli.chain", "app"),
+    "demo": ("didkit_py.cli.demo", "demo"),
+    "did": ("didkit_py.cli.did_ethr", "app"),  # the `did` group, with the did:ethr commands added
+    "key": ("didkit_py.cli.key", "app"),
+    "match": ("didkit_py.cli.match", "match"),
+    "status": ("didkit_py.cli.status", "app"),
+    "vc": ("didkit_py.cli.vc", "app"),
+    "vp": ("didkit_py.cli.vp", "app"),
+}
+
+
+def _load_command(name: str) -> click.Command:
+    module_name, attr = _COMMANDS[name]
+    target = getattr(importlib.import_module(module_name), attr)
+    if isinstance(target, typer.Typer):
+        command: click.Command = typer.main.get_group(target)
+    else:
+        wrapper = typer.Typer(add_completion=False)
+        wrapper.command(name)(target)
+        command = typer.main.get_command(wrapper)
+    command.name = name
+    return command
+
+
+class _LazyGroup(TyperGroup):
+    """A root group that imports a command's module only when that command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in _COMMANDS:
+            command = _load_command(cmd_name)
+            self.add_command(command, cmd_name)
+        return command
+
+
 app = typer.Typer(
     name="didkit",
+    cls=_LazyGroup,
     help="Decentralized identity toolkit: keys, DIDs, verifiable credentials, selective disclosure.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -34,19 +80,6 @@ def _root(
     ctx.obj = {"debug": debug}
     if debug:
         logging.basicConfig(level=logging.DEBUG)
-
-
-# --- command groups (one module each; keep this list sorted) -------------------------------
-# (each group module defines `app: typer.Typer`, or a single command function)
-from .chain import app as chain_app; app.add_typer(chain_app, name="chain")  # noqa: E402, E702, I001  # fmt: skip
-from .demo import demo as demo_cmd; app.command("demo")(demo_cmd)  # noqa: E402, E702, I001  # fmt: skip
-from .did import app as did_app; app.add_typer(did_app, name="did")  # noqa: E402, E702, I001  # fmt: skip
-from . import did_ethr as _did_ethr; del _did_ethr  # noqa: E402, E702, I001  # fmt: skip
-from .key import app as key_app; app.add_typer(key_app, name="key")  # noqa: E402, E702, I001  # fmt: skip
-from .match import match as match_cmd; app.command("match")(match_cmd)  # noqa: E402, E702, I001  # fmt: skip
-from .status import app as status_app; app.add_typer(status_app, name="status")  # noqa: E402, E702, I001  # fmt: skip
-from .vc import app as vc_app; app.add_typer(vc_app, name="vc")  # noqa: E402, E702, I001  # fmt: skip
-from .vp import app as vp_app; app.add_typer(vp_app, name="vp")  # noqa: E402, E702, I001  # fmt: skip
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ installed (the ``fast`` extra), else by py_ecc, whose decompression also checks 
 
 from __future__ import annotations
 
+import functools
 import hmac
 
 from cryptography.hazmat.primitives import serialization
@@ -68,8 +69,14 @@ def _length(key_type: KeyType, data: bytes, expected: int, what: str, at: str | 
         )
 
 
+@functools.lru_cache(maxsize=4096)
 def _ed25519_decompress_ok(pk: bytes) -> bool:
-    """RFC 8032 §5.1.3 decoding: is ``pk`` the canonical encoding of a curve point?"""
+    """RFC 8032 §5.1.3 decoding: is ``pk`` the canonical encoding of a curve point?
+
+    Pure and costly (~150 µs of big-integer powers), and a verifier sees the same few issuer
+    keys over and over: the answer is cached per key (a bounded, process-wide memo of a pure
+    function, not state).
+    """
     y = int.from_bytes(pk, "little") & ((1 << 255) - 1)
     sign = pk[31] >> 7
     if y >= _P25519:
@@ -119,7 +126,7 @@ def check_public_key(key_type: KeyType, public_key: bytes, *, at: str | None = N
     _length(key_type, public_key, PUBLIC_KEY_LENGTHS[key_type], "public key", at)
     public_key = bytes(public_key)
     if key_type is KeyType.ED25519:
-        if not _ed25519_decompress_ok(public_key):
+        if not _ed25519_decompress_ok(bytes(public_key)):
             raise InvalidInput("not an Ed25519 point", code="key.point", at=at)
     elif key_type is KeyType.X25519:
         return  # every 32-byte string is a u-coordinate (RFC 7748 §5)

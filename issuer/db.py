@@ -254,6 +254,8 @@ class Sessions:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: As on a ``sessionmaker`` (callers written against one read ``kw["bind"]``).
+        self.kw: dict[str, Any] = {"bind": engine}
         self._write = sessionmaker(engine, expire_on_commit=False)
         self._read_engine: Engine | None = None
         self._lock: threading.RLock | None = None

@@ -34,7 +34,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -79,6 +79,8 @@ log = logging.getLogger(__name__)
 
 #: §2.1: "The uncompressed bitstring MUST be at least 16KB in size" — 131,072 entries.
 MIN_ENTRIES: Final = 131_072
+#: Clock difference tolerated on a list credential's own validity window.
+DEFAULT_SKEW: Final = timedelta(seconds=60)
 #: Largest expanded list we accept by default (128 Mi one-bit entries). A GZIP body that
 #: expands past the limit is a decompression bomb and raises :class:`LimitExceeded`.
 DEFAULT_MAX_LIST_BYTES: Final = 16 * 1024 * 1024
@@ -868,6 +870,7 @@ def validate(
     credential_issuer: str | None = None,
     min_entries: int = MIN_ENTRIES,
     check_issuer: bool = True,
+    skew: timedelta = DEFAULT_SKEW,
 ) -> StatusResult:
     """§3.2 "Validate Algorithm" on a list credential whose proofs have already verified.
 
@@ -877,9 +880,11 @@ def validate(
     implementation does by default).
     """
     # The list credential's own validity window (a stale or future list proves nothing).
-    if status_list.valid_from is not None and now < status_list.valid_from:
+    # ``skew`` tolerates clocks a little apart: issuers re-sign a list the moment it changes,
+    # so a verifier whose clock is a second behind would otherwise refuse every fresh list.
+    if status_list.valid_from is not None and now + skew < status_list.valid_from:
         raise VerificationError("status list credential is not yet valid", code="status.list_not_yet_valid")
-    if status_list.valid_until is not None and now > status_list.valid_until:
+    if status_list.valid_until is not None and now - skew > status_list.valid_until:
         raise VerificationError("status list credential has expired", code="status.list_expired")
     if check_issuer and credential_issuer is not None and status_list.issuer != credential_issuer:
         raise VerificationError(
@@ -972,8 +977,10 @@ class StatusListClient:
         clock: Callable[[], float] = time.monotonic,
         allow_loopback_http: bool = False,
         min_entries: int = MIN_ENTRIES,
+        skew: timedelta = DEFAULT_SKEW,
     ) -> None:
         self._http = http
+        self.skew = skew
         self._verify = verify_list_credential
         self.limits = limits or StatusListLimits()
         self._clock = clock
@@ -1003,6 +1010,7 @@ class StatusListClient:
             credential_issuer=credential_issuer,
             min_entries=self.min_entries,
             check_issuer=check_issuer,
+            skew=self.skew,
         )
 
     async def get_list(self, url: str) -> VerifiedStatusList:

@@ -373,13 +373,22 @@ def test_purpose_mismatch_range_and_multi_purpose_lists() -> None:
 
 def test_list_validity_and_issuer() -> None:
     sl = BitstringStatusList.create()
-    expired = _verified(sl, valid_until=NOW - timedelta(seconds=1))
+    expired = _verified(sl, valid_until=NOW - timedelta(minutes=2))
     with pytest.raises(VerificationError) as e:
         validate(_entry(1), expired, now=NOW)
     assert e.value.code == "status.list_expired"
     future = _verified(sl, valid_from=NOW + timedelta(hours=1))
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError) as e1:
         validate(_entry(1), future, now=NOW)
+    assert e1.value.code == "status.list_not_yet_valid"
+    # A list re-signed a second "in the future" of a verifier's clock is within the skew…
+    just_signed = _verified(sl, valid_from=NOW + timedelta(seconds=1))
+    assert validate(_entry(1), just_signed, now=NOW).label == "valid"
+    just_expired = _verified(sl, valid_until=NOW - timedelta(seconds=1))
+    assert validate(_entry(1), just_expired, now=NOW).label == "valid"
+    # …and a strict caller can ask for none.
+    with pytest.raises(VerificationError):
+        validate(_entry(1), just_signed, now=NOW, skew=timedelta(0))
     with pytest.raises(VerificationError) as e2:
         validate(_entry(1), _verified(sl), now=NOW, credential_issuer="did:example:other")
     assert e2.value.code == "status.issuer_mismatch"

@@ -168,8 +168,11 @@ def _http(settings: WalletSettings) -> httpx.AsyncClient:
 
 def _resolver(settings: WalletSettings, http: httpx.AsyncClient) -> Resolver:
     from didkit_py.did import default_resolver
+    from didkit_py.registry.configured import ConfiguredEthrMethod
 
-    return default_resolver(http=http, allow_loopback_http=settings.allow_loopback_http)
+    return default_resolver(
+        http=http, allow_loopback_http=settings.allow_loopback_http, extra_methods=[ConfiguredEthrMethod()]
+    )
 
 
 def _verifier(settings: WalletSettings, http: httpx.AsyncClient, resolver: Resolver) -> Verifier:

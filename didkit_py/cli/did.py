@@ -11,8 +11,6 @@ from rich.text import Text
 
 from ..did import (
     RELATIONSHIPS,
-    DidMethod,
-    ResolutionResult,
     Resolver,
     absolute_did_url,
     default_resolver,
@@ -20,6 +18,7 @@ from ..did import (
     public_key_from_vm,
 )
 from ..errors import DidkitError
+from ..registry.configured import ConfiguredEthrMethod
 from ._common import JsonOpt, handle_errors, out_console, print_json
 
 __all__ = ["app", "build_resolver"]
@@ -27,33 +26,10 @@ __all__ = ["app", "build_resolver"]
 app = typer.Typer(name="did", help="Resolve and manage DIDs.", no_args_is_help=True)
 
 
-class _ChainEthrMethod:
-    """did:ethr on the chain that the ``DIDKIT_CHAIN_*`` settings name, built on first use.
-
-    web3 takes over a second to import, so commands that never meet a did:ethr DID do not
-    pay for it.
-    """
-
-    name = "ethr"
-
-    def __init__(self) -> None:
-        self._method: DidMethod | None = None
-
-    async def resolve(
-        self, did: str, *, version_id: str | None = None, version_time: str | None = None
-    ) -> ResolutionResult:
-        if self._method is None:
-            from ..did.ethr import EthrMethod
-            from ..registry.settings import ChainSettings
-
-            self._method = EthrMethod([ChainSettings().to_config().network()])
-        return await self._method.resolve(did, version_id=version_id, version_time=version_time)
-
-
 def build_resolver(*, allow_loopback_http: bool = False, timeout: float = 10.0) -> Resolver:
     """The resolver CLI commands use: did:key, did:jwk, did:web and did:ethr (chain settings)."""
     return default_resolver(
-        allow_loopback_http=allow_loopback_http, extra_methods=[_ChainEthrMethod()], timeout=timeout
+        allow_loopback_http=allow_loopback_http, extra_methods=[ConfiguredEthrMethod()], timeout=timeout
     )
 
 

@@ -108,14 +108,8 @@ def _undisclosed(derivations: list[tuple[Any, tuple[str, ...]]]) -> set[str]:
 
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    import importlib
-    import pkgutil
-
-    import didkit_py.demo as demo_pkg
+    import didkit_py.demo  # noqa: F401 - imports every registered chapter module
     import didkit_py.keys as keys_mod
-
-    for info in pkgutil.iter_modules(demo_pkg.__path__):  # every chapter, registered or not yet
-        importlib.import_module(f"didkit_py.demo.{info.name}")
 
     keys: list[KeyPair] = []
     derivations: list[tuple[Any, tuple[str, ...]]] = []
@@ -201,62 +195,6 @@ def test_demo_leaks_no_secret(recorded: dict[str, Any], json_out: bool, tmp_path
     for path in files:
         haystacks[f"file {path.relative_to(home)}"] = path.read_bytes().decode("utf-8", "replace")
     hits = _scan(haystacks, needles)
-    assert not hits, "\n".join(hits)
-
-
-def _all_chapters() -> list[Any]:
-    import importlib
-    import pkgutil
-
-    import didkit_py.demo as demo_pkg
-
-    out = []
-    for info in sorted(pkgutil.iter_modules(demo_pkg.__path__), key=lambda i: i.name):
-        chapter = getattr(importlib.import_module(f"didkit_py.demo.{info.name}"), "CHAPTER", None)
-        if chapter is not None:
-            out.append(chapter)
-    return out
-
-
-@pytest.mark.slow
-def test_every_chapter_module_leaks_no_secret(recorded: dict[str, Any]) -> None:
-    """Chapter modules not (yet) registered in ``CHAPTERS``, run in order with a debug log."""
-    import asyncio
-    import io
-    from datetime import UTC, datetime
-
-    from rich.console import Console
-
-    from didkit_py.demo import CHAPTERS, DemoContext, Narrator, run_demo
-    from didkit_py.did import default_resolver
-
-    chapters = [c for c in _all_chapters() if c.slug not in {r.slug for r in CHAPTERS}]
-    if not chapters:
-        pytest.skip("every chapter module is registered: test_demo_leaks_no_secret scans them all")
-    recorder = _Recorder()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(recorder)
-    root.setLevel(logging.DEBUG)
-    texts = []
-    try:
-        for collect in (False, True):
-            buf = io.StringIO()
-            narrator = Narrator(Console(file=buf, width=200), collect=collect)
-            ctx = DemoContext(now=datetime.now(UTC), resolver=default_resolver())
-            asyncio.run(run_demo(ctx, narrator, chapters))
-            texts.append(buf.getvalue())
-            if collect:
-                texts.append(json.dumps(narrator.transcript(ok=True), default=str))
-    finally:
-        root.removeHandler(recorder)
-        root.setLevel(old_level)
-    needles = {f"secret key #{i}": secret_spellings(kp) for i, kp in enumerate(recorded["keys"])}
-    undisclosed = _undisclosed(recorded["derivations"])
-    if any("derive" in getattr(c.run, "__code__", compile("", "", "exec")).co_names for c in chapters):
-        assert undisclosed, "derivations were made but no undisclosed value recorded"
-    needles["undisclosed claim values"] = undisclosed
-    hits = _scan({"output": "\n".join(texts), "logs": "\n".join(recorder.lines)}, needles)
     assert not hits, "\n".join(hits)
 
 

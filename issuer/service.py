@@ -311,6 +311,10 @@ class IssuerService:
             raise InvalidInput(
                 "issuer keys are Ed25519, P-256 or Bls12381G2", code="did.keyType", at="/key_types"
             )
+        if method == "ethr" and KeyType.ED25519 not in kts:
+            # Status lists are eddsa-rdfc-2022 credentials whose issuer must be the credential's
+            # issuer: anchor an Ed25519 key on the same did:ethr DID to sign them.
+            kts = [*kts, KeyType.ED25519]
         now = self.clock()
         # Chain transactions happen before the database transaction, so a slow chain never holds
         # database locks; a failure after them leaves only unused attributes on chain.

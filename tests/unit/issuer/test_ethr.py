@@ -131,3 +131,66 @@ def test_audit_anchor_detects_a_rewritten_log(chain: TestChain, tmp_path: Path) 
     with pytest.raises(VerificationError) as exc:
         svc.verify_anchors()
     assert exc.value.code == "audit.anchor_mismatch"
+
+
+def test_ethr_bls_only_did_signs_its_own_status_lists(chain: TestChain, tmp_path: Path) -> None:
+    """A did:ethr asked for a BLS key only also anchors an Ed25519 key; its status lists are its own.
+
+    A tenant's other Ed25519 DID (created first, so it is the tenant's default) must not sign
+    them, or a verifier sees a status list from another issuer (``status.issuer_mismatch``).
+    """
+    import asyncio
+
+    settings = IssuerSettings(
+        database_url=f"sqlite:///{tmp_path / 's.db'}",
+        kek=new_kek(),  # type: ignore[arg-type]
+        public_url="http://issuer.test",
+        chain_url=chain.url,
+        chain_registry=chain.config.registry,
+        chain_id=chain.config.chain_id,
+        chain_relayer_key=chain.dev_keys[5].hex(),  # type: ignore[arg-type]
+        api_key_argon2_memory_kib=1024,
+        api_key_argon2_time_cost=1,
+    )
+    app = create_app(settings)
+    svc = app.state.ctx.service
+    svc.create_tenant("acme")
+    _, token = svc.create_api_key("acme", name="t", scopes=["admin"])
+    h = {"Authorization": f"Bearer {token}"}
+    resolver = default_resolver(extra_methods=[EthrMethod([chain.config.network()])], cache_ttl=0)
+    now = datetime.now(UTC)
+    with TestClient(app, base_url="http://issuer.test") as c:
+        other = c.post("/dids", json={"method": "key", "key_types": ["Ed25519"]}, headers=h)
+        assert other.status_code == 201, other.text
+        r = c.post("/dids", json={"method": "ethr", "key_types": ["Bls12381G2"]}, headers=h)
+        assert r.status_code == 201, r.text
+        did = r.json()
+        types = sorted(k["type"] for k in did["keys"] if k["type"] != "secp256k1")
+        assert types == ["Bls12381G2", "Ed25519"], did["keys"]
+        doc = resolver.resolve_sync(did["did"]).document
+        assert {k["id"] for k in did["keys"] if k["type"] != "secp256k1"} <= {
+            vm["id"] for vm in doc["verificationMethod"]
+        }
+        r = c.post(
+            "/credentials/issue",
+            json={
+                "credential": CRED,
+                "options": {  # no template: the tenant's default bbs-2023 DID, the did:ethr one
+                    "format": "bbs-2023",
+                    "mandatoryPointers": ["/issuer"],
+                    "statusPurposes": ["revocation"],
+                },
+            },
+            headers=h,
+        )
+        assert r.status_code == 201, r.text
+        vc = r.json()["verifiableCredential"]
+        assert vc["issuer"] == did["did"]
+        url = vc["credentialStatus"]["statusListCredential"]
+        r = c.get(url.removeprefix("http://issuer.test"))
+        assert r.status_code == 200, r.text
+        status_list = r.json()
+        assert status_list["issuer"] == did["did"]
+        assert status_list["proof"]["verificationMethod"].startswith(did["did"] + "#")
+        assert status_list["proof"]["verificationMethod"] != other.json()["keys"][0]["id"]
+        assert asyncio.run(verify(status_list, resolver=resolver, now=now)).verified

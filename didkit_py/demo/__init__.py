@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from ..errors import InvalidInput
-from . import ch01_credentials, ch02_selective_disclosure, ch03_registry_chain
+from . import ch01_credentials, ch02_selective_disclosure, ch03_registry_chain, ch04_services
 from ._core import Chapter, DemoContext, Narrator, shorten
 
 __all__ = ["CHAPTERS", "Chapter", "DemoContext", "Narrator", "run_demo", "select_chapters", "shorten"]
@@ -24,6 +24,7 @@ CHAPTERS: Final[tuple[Chapter, ...]] = (
     ch01_credentials.CHAPTER,
     ch02_selective_disclosure.CHAPTER,
     ch03_registry_chain.CHAPTER,
+    ch04_services.CHAPTER,
 )
 
 

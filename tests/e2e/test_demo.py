@@ -52,14 +52,20 @@ def test_demo_runs_offline_from_a_fresh_home(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     transcript = json.loads(proc.stdout)
     assert transcript["ok"] is True
-    assert [c["slug"] for c in transcript["chapters"]] == ["vc-jwt", "selective-disclosure", "registry-chain"]
+    assert [c["slug"] for c in transcript["chapters"]] == [
+        "vc-jwt",
+        "selective-disclosure",
+        "registry-chain",
+        "services",
+    ]
     verdicts = [
         e.get("verification", e.get("report"))["verified"]
         for c in transcript["chapters"]
         for e in c["events"]
         if "verification" in e or "report" in e
     ]
-    assert verdicts == [True, False, False, True, True, False, False, True, True, True, False]
+    assert verdicts == [True, False, False, True, True, False, False, True, True, True, False, True, False]
     # The in-process chain's temporary directory is gone; nothing else was left behind.
     assert not list((home / "demo").glob("demo-chain-*"))
+    assert not list((home / "demo").glob("demo-services-*"))
     assert elapsed < 60, f"the demo took {elapsed:.1f} s"

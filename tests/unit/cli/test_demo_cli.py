@@ -72,12 +72,14 @@ def test_demo_tells_the_story(no_network: list[Any], tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     out = result.stdout
-    for n in (1, 2, 3):
+    for n in (1, 2, 3, 4):
         assert f"Chapter {n}" in out
     assert "did:key:z6Mk" in out and "did:ethr:0x539:0x" in out
-    # ch1: 1 verified + 2 rejected; ch2: 2 verified + 2 rejected; ch3: 3 accepted + 1 rejected.
-    assert out.count("✔ verified") == 3 and out.count("✘ rejected") == 5
-    assert out.count("✔ accepted") == 3
+    # ch1: 1 verified + 2 rejected; ch2: 2 verified + 2 rejected; ch3: 3 accepted + 1 rejected;
+    # ch4 (services as processes): 1 accepted + 1 rejected (revoked).
+    assert out.count("✔ verified") == 3 and out.count("✘ rejected") == 6
+    assert out.count("✔ accepted") == 4
+    assert "status.revoked" in out and "All 3 processes are stopped" in out
     assert "jwt.signature" in out and "vp.challenge" in out and "bbs.base_proof" in out
     assert "proof.vm_not_found" in out and "risk [high] key_rotated_after_issuance" in out
     assert "embedding ranking" in out  # the ai extra is installed here: MiniLM ranks the purpose
@@ -90,7 +92,9 @@ def test_demo_json_transcript(no_network: list[Any]) -> None:
     assert result.exit_code == 0, result.output
     transcript = json.loads(result.stdout)
     assert transcript["ok"] is True
-    ch1, ch2, ch3 = transcript["chapters"]
+    ch1, ch2, ch3, ch4 = transcript["chapters"]
+    assert ch4["slug"] == "services"
+    assert [r["verified"] for r in _events(ch4, "report")] == [True, False]
     assert [c["slug"] for c in (ch1, ch2, ch3)] == ["vc-jwt", "selective-disclosure", "registry-chain"]
 
     verifications = _events(ch1, "verification")

@@ -47,3 +47,6 @@ def test_readme_tour(tmp_path: Path) -> None:
     assert "rejected: exit 1" in proc.stdout
     assert json.loads((work / "report.json").read_text())["verified"] is True
     assert (work / "university.json").stat().st_mode & 0o077 == 0  # secret key file is private
+    # Selective disclosure: only the asked claim left the holder.
+    assert json.loads((work / "id-over21.json").read_text())["credentialSubject"] == {"over21": True}
+    assert "over21" in proc.stdout

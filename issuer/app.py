@@ -18,7 +18,7 @@ from email.utils import format_datetime
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, Header, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
@@ -228,7 +228,12 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
             return JSONResponse({"status": "unavailable"}, 503)
         return JSONResponse({"status": "ready"})
 
-    @app.get("/metrics", tags=["ops"])
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+    )
     def metrics() -> Response:
         return Response(generate_latest(ctx.metrics), media_type=CONTENT_TYPE_LATEST)
 

@@ -90,9 +90,17 @@ class ApiKeyHasher:
         self._cache: dict[bytes, _Cached] = {}
         self._lock = threading.Lock()
         self._ttl = cache_seconds
+        #: A hash of a random token with the same parameters: an unknown key id is verified
+        #: against it so it costs what a known id with a wrong secret costs (no timing oracle).
+        self._dummy_hash = self._ph.hash(secrets.token_urlsafe(32))
 
     def hash(self, token: str) -> str:
         return self._ph.hash(token)
+
+    def verify_unknown(self, token: str, key_id: str) -> bool:
+        """Spend a full verification on a token whose key id does not exist; always ``False``."""
+        self.verify(self._dummy_hash, token, key_id)
+        return False
 
     def verify(self, stored_hash: str, token: str, key_id: str) -> bool:
         tag = hmac.new(self._salt, token.encode(), hashlib.sha256).digest()

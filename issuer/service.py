@@ -278,6 +278,7 @@ class IssuerService:
                 .where(ApiKey.id == key_id)
             ).first()
         if found is None:
+            self._hasher.verify_unknown(token, key_id)  # as slow as a wrong secret: no oracle
             raise unauthorized
         stored_hash, scope_text, revoked_at, expires_at, tenant_id, slug = found
         if not self._hasher.verify(stored_hash, token, key_id):

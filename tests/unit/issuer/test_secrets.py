@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -54,3 +55,24 @@ def test_key_wrapper_round_trip_and_binding() -> None:
     with pytest.raises(InvalidInput):
         KeyWrapper(b"short")
     assert "secret" not in repr(w)
+
+
+def test_unknown_key_id_costs_a_full_verification() -> None:
+    """An unknown key id runs argon2id against a dummy hash with the same parameters."""
+    hasher = ApiKeyHasher(cache_seconds=60, memory_cost=8192, time_cost=1)
+    key_id, token = new_api_key()
+    real = hasher.hash(token)
+    dummy = hasher._dummy_hash
+    assert dummy != real and dummy.split("$")[:4] == real.split("$")[:4]  # same alg, version, m/t/p
+    calls: list[str] = []
+    ph = hasher._ph
+
+    def spy(h: str, password: str) -> bool:
+        calls.append(h)
+        return ph.verify(h, password)
+
+    hasher._ph = SimpleNamespace(verify=spy, hash=ph.hash)  # type: ignore[assignment]
+    assert hasher.verify_unknown(token, key_id) is False
+    assert calls == [dummy]
+    assert hasher.verify_unknown(token, key_id) is False  # nothing cached: the same work again
+    assert calls == [dummy, dummy]

@@ -16,101 +16,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
-import importlib.util
-import json
 import os
 import platform
-import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
+from _servers import postgres_database, serve_issuer
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
 CRED = {
     "@context": ["https://www.w3.org/ns/credentials/v2", EXAMPLES],
     "type": ["VerifiableCredential"],
     "credentialSubject": {"id": "did:example:alice", "name": "Alice", "role": "engineer"},
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pg() -> Any:
-    spec = importlib.util.spec_from_file_location("didkit_tests_pg", ROOT / "tests" / "pg.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "issuer.cli", *args], env=env, capture_output=True, text=True, timeout=120
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr)
-    return proc.stdout
-
-
-@contextlib.contextmanager
-def serve(db_url: str | None, workers: int) -> Iterator[tuple[str, str]]:
-    home = Path(tempfile.mkdtemp(prefix="issuer-bench-"))
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            "DIDKIT_HOME": str(home),
-            "DIDKIT_ISSUER_KEK": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "DIDKIT_ISSUER_PORT": str(port),
-            "DIDKIT_ISSUER_LOG_LEVEL": "WARNING",
-        }
-    )
-    if db_url:
-        env["DIDKIT_ISSUER_DATABASE_URL"] = db_url
-    _cli(env, "admin", "tenant-create", "bench")
-    token = json.loads(_cli(env, "admin", "key-create", "bench", "--scope", "admin", "--json"))["token"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "issuer.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("issuer serve did not start")
-            time.sleep(0.1)
-        yield base, token
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 async def run_load(base: str, token: str, fmt: str, n: int, clients: int) -> dict[str, float]:
@@ -168,20 +89,16 @@ def main() -> None:
         stack = contextlib.ExitStack()
         with stack:
             if backend == "postgresql":
-                pg = _pg()
-                if pg.find_bindir() is None:
+                db_url = stack.enter_context(postgres_database())
+                if db_url is None:
                     print("postgresql: server binaries not installed, skipped", file=sys.stderr)
                     continue
-                server = stack.enter_context(pg.postgres_cluster())
-                db_url, workers = pg.create_database(server), args.pg_workers
+                workers = args.pg_workers
             else:
                 db_url, workers = None, 1
-            base, token = stack.enter_context(serve(db_url, workers))
-            h = {"Authorization": f"Bearer {token}"}
-            for kt in ("Ed25519", "Bls12381G2"):
-                httpx.post(f"{base}/dids", json={"method": "key", "key_types": [kt]}, headers=h, timeout=30)
+            server = stack.enter_context(serve_issuer(db_url, workers, key_types=("Ed25519", "Bls12381G2")))
             for fmt in formats:
-                res = asyncio.run(run_load(base, token, fmt, args.n, args.clients))
+                res = asyncio.run(run_load(server.base, server.token, fmt, args.n, args.clients))
                 rows.append((backend, workers, fmt, res))
                 print(f"  {backend} {fmt}: {res['rate']:.0f}/s", file=sys.stderr)
     cpu = platform.processor() or platform.machine()

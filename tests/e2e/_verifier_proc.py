@@ -16,6 +16,13 @@ import httpx
 
 @contextmanager
 def verifier_process(home: Path, **env_extra: str) -> Iterator[str]:
+    with verifier_popen(home, **env_extra) as (url, _proc):
+        yield url
+
+
+@contextmanager
+def verifier_popen(home: Path, **env_extra: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """As :func:`verifier_process`, with the process too (``bench/load.py`` reads its memory)."""
     env = dict(os.environ)
     env["DIDKIT_HOME"] = str(home)
     env.update(env_extra)
@@ -42,7 +49,7 @@ def verifier_process(home: Path, **env_extra: str) -> Iterator[str]:
                 time.sleep(0.05)
         else:
             raise RuntimeError("verifier serve did not become healthy")
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:

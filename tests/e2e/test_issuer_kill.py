@@ -1,0 +1,226 @@
+"""``kill -9`` of ``issuer serve`` on SQLite, at random moments of concurrent issuance (issue #13).
+
+A real process on loopback with the default SQLite database in a temporary ``DIDKIT_HOME``.
+Each round starts the service, lets eight clients issue credentials with fresh idempotency keys
+back to back, and SIGKILLs the whole process group at a random moment. After the last round
+the service restarts and every key of every round is retried once. Then:
+
+- every credential whose response reached a client is in the database, byte for byte, and the
+  retry with its key returns exactly that credential (nothing committed is lost);
+- each idempotency key has exactly one credential (nothing duplicated), also for requests the
+  kill cut off after their commit;
+- every credential holds one status entry, and no (status list, index) is used twice —
+  checked both in ``status_entries`` and in the credentials' own ``credentialStatus``;
+- the ``credential.issue`` audit events name exactly the stored credentials, and
+  ``issuer audit verify`` recomputes the hash chain;
+- ``PRAGMA integrity_check`` is ``ok`` (nothing half-written).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROUNDS = int(os.environ.get("DIDKIT_KILL_ROUNDS", "5"))
+CLIENTS = 8
+CRED = {
+    "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+    "type": ["VerifiableCredential"],
+    "credentialSubject": {"id": "did:example:alice", "name": "Alice"},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(home: Path, port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DIDKIT_HOME": str(home),
+            "DIDKIT_ISSUER_KEK": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            "DIDKIT_ISSUER_PORT": str(port),
+            "DIDKIT_ISSUER_API_KEY_ARGON2_MEMORY_KIB": "4096",
+        }
+    )
+    env.pop("DIDKIT_ISSUER_DATABASE_URL", None)  # the default: SQLite in DIDKIT_HOME
+    return env
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "issuer.cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "issuer.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"issuer serve exited with {proc.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
+                return proc
+        if time.monotonic() > deadline:
+            _kill(proc)
+            raise RuntimeError("issuer serve did not become ready in 60 s")
+        time.sleep(0.1)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def _serving(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    proc = _start(env, port)
+    try:
+        yield proc
+    finally:
+        _kill(proc)
+
+
+def _post(c: httpx.Client, token: str, key: str) -> httpx.Response:
+    return c.post(
+        "/credentials/issue",
+        json={"credential": CRED, "options": {"format": "vc+jwt"}},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+    )
+
+
+def _status_of(vc: dict[str, Any]) -> tuple[str, int]:
+    """(status list URL, index) from an enveloped ``vc+jwt`` credential's payload."""
+    jwt = vc["id"].split(",", 1)[1]
+    p64 = jwt.split(".")[1]
+    payload = json.loads(base64.urlsafe_b64decode(p64 + "=" * (-len(p64) % 4)))
+    st = payload["credentialStatus"]
+    return st["statusListCredential"], int(st["statusListIndex"])
+
+
+def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
+    port = _free_port()
+    env = _env(tmp_path, port)
+    _cli(env, "admin", "tenant-create", "acme")
+    token = str(json.loads(_cli(env, "admin", "key-create", "acme", "--scope", "admin", "--json"))["token"])
+    base = f"http://127.0.0.1:{port}"
+    rng = random.Random(13)
+    received: dict[str, dict[str, Any]] = {}  # key → the credential a client got back
+    sent: list[str] = []  # every key whose request left a client
+    lock = threading.Lock()
+
+    with _serving(env, port), httpx.Client(base_url=base, timeout=30) as c:
+        r = c.post("/dids", json={"method": "key"}, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 201, r.text
+
+    counter = iter(range(10**9))
+    for rnd in range(ROUNDS):
+        with _serving(env, port) as proc:
+            stop = threading.Event()
+
+            def client(rnd: int = rnd, stop: threading.Event = stop) -> None:
+                with httpx.Client(base_url=base, timeout=30) as c:
+                    while not stop.is_set():
+                        with lock:
+                            key = f"k{rnd}-{next(counter)}"
+                            sent.append(key)
+                        try:
+                            r = _post(c, token, key)
+                        except httpx.HTTPError:
+                            return  # the server died under this request
+                        assert r.status_code == 201, r.text
+                        with lock:
+                            received[key] = r.json()["verifiableCredential"]
+
+            threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+            for t in threads:
+                t.start()
+            time.sleep(rng.uniform(0.3, 2.0))
+            os.killpg(proc.pid, signal.SIGKILL)  # mid-write: eight requests are in flight
+            stop.set()
+            for t in threads:
+                t.join(timeout=60)
+                assert not t.is_alive()
+
+    db = tmp_path / "issuer.db"
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored_before = {k for (k,) in conn.execute("SELECT idempotency_key FROM credentials")}
+    cut_after_commit = (stored_before & set(sent)) - received.keys()
+    lost = received.keys() - stored_before
+    assert not lost, f"answered but not stored: {sorted(lost)[:5]}"
+
+    # Restart and retry every key: answered keys return their credential, cut-off ones issue now.
+    with _serving(env, port), httpx.Client(base_url=base, timeout=30) as c:
+        again: dict[str, dict[str, Any]] = {}
+        for key in sent:
+            r = _post(c, token, key)
+            # 200: a replay of the stored credential; 201: the kill came before the commit.
+            assert r.status_code == (200 if key in stored_before else 201), (key, r.text)
+            again[key] = r.json()["verifiableCredential"]
+    for key, vc in received.items():
+        assert again[key] == vc, key
+
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = conn.execute("SELECT id, idempotency_key, credential FROM credentials").fetchall()
+        by_key: dict[str, list[tuple[str, str]]] = {}
+        for cid, key, body in rows:
+            by_key.setdefault(key, []).append((cid, body))
+        assert set(by_key) == set(sent)
+        assert all(len(v) == 1 for v in by_key.values()), "an idempotency key issued twice"
+        for key, vc in again.items():
+            assert json.loads(by_key[key][0][1]) == vc, key
+        ids = {cid for cid, _, _ in rows}
+        entries = conn.execute("SELECT list_id, idx, credential_id FROM status_entries").fetchall()
+        assert len({(lst, idx) for lst, idx, _ in entries}) == len(entries)
+        assert sorted(cid for _, _, cid in entries) == sorted(ids)  # one entry each, none orphaned
+        audited = [
+            cid
+            for (cid,) in conn.execute(
+                "SELECT credential_id FROM audit_events WHERE action = 'credential.issue'"
+            )
+        ]
+        assert sorted(audited) == sorted(ids)
+    positions = [_status_of(vc) for vc in again.values()]
+    assert len(set(positions)) == len(positions), "a status index was handed out twice"
+
+    out = json.loads(_cli(env, "audit", "verify", "--json"))
+    assert out["verified"]
+    print(
+        f"{ROUNDS} kill -9 rounds: {len(sent)} requests, {len(received)} answered before the kill, "
+        f"{len(cut_after_commit)} committed but cut off, {len(rows)} credentials checked, "
+        f"{len(entries)} status entries, audit events {out['tenants'][0]['events']}"
+    )

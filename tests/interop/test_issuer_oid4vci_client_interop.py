@@ -168,7 +168,9 @@ async def test_oid4vc_ts_client_reads_our_oauth_and_credential_errors(
     assert out["tokenError"]["status"] == 400
     assert out["tokenError"]["error"]["error"] == "invalid_grant"
     # The offer survives a few misses (it burns after five); the right code still works.
-    out = node("oid4vci_client.mjs", {"offer": offer["deep_link"], "txCode": offer["tx_code"], "replay": True})
+    out = node(
+        "oid4vci_client.mjs", {"offer": offer["deep_link"], "txCode": offer["tx_code"], "replay": True}
+    )
     assert len(out["credentials"]) == 1
     assert out["replay"]["status"] == 400
     assert out["replay"]["error"]["error"] == "invalid_nonce"

@@ -41,9 +41,7 @@ def _types(document: Mapping[str, Any]) -> list[Any]:
     return t if isinstance(t, list) else [t]
 
 
-def _loader(value: Any) -> DocumentLoader:
-    if value is None:
-        return DocumentLoader()
+def _checked_loader(value: Any) -> DocumentLoader:
     if not isinstance(value, DocumentLoader):
         raise InvalidInput("document_loader must be a didkit_py.jsonld.DocumentLoader", code="format.loader")
     return value
@@ -61,6 +59,20 @@ class DataIntegrityFormat:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self._default_loader: DocumentLoader | None = None
+
+    def _loader(self, value: Any) -> DocumentLoader:
+        """``value``, or this format's own bundled-only loader.
+
+        One loader for the format's lifetime: it memoizes context processing, which a fresh
+        loader per call redid every time (about two thirds of a bbs-2023 issuance). It serves
+        the bundled contexts only, so sharing it cannot change what a URL means to anyone.
+        """
+        if value is not None:
+            return _checked_loader(value)
+        if self._default_loader is None:
+            self._default_loader = DocumentLoader()
+        return self._default_loader
 
     def detect(self, document: str | dict[str, Any]) -> bool:
         if not isinstance(document, dict):
@@ -104,7 +116,7 @@ class DataIntegrityFormat:
             created=options.now,
             challenge=options.challenge,
             domain=options.domain,
-            loader=_loader(extra.get("document_loader")),
+            loader=self._loader(extra.get("document_loader")),
             mandatory_pointers=list(pointers),
         )
 
@@ -127,7 +139,7 @@ class DataIntegrityFormat:
         return derive(
             document,
             selective_pointers=list(options.disclose),
-            loader=_loader(options.extra.get("document_loader")),
+            loader=self._loader(options.extra.get("document_loader")),
             presentation_header=ph,
         )
 
@@ -167,7 +179,7 @@ class DataIntegrityFormat:
             result = await verify_proof(
                 document,
                 resolver=options.resolver,
-                loader=_loader(options.document_loader),
+                loader=self._loader(options.document_loader),
                 expected_purpose="authentication" if is_vp else "assertionMethod",
                 challenge=options.challenge if is_vp else None,
                 domain=options.domain if is_vp else None,

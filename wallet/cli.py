@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from didkit_py.cli._common import JsonOpt, print_json, read_json_file, read_text_file
-from didkit_py.errors import DidkitError, InvalidInput, NotFound, StorageError
+from didkit_py.errors import DidkitError, InvalidInput, NotFound, StorageError, VerificationError
 from didkit_py.keys import KeyType
 
 from . import core
@@ -52,6 +52,10 @@ app = typer.Typer(
 )
 did_app = typer.Typer(help="Holder identities (DIDs) used for key binding.", no_args_is_help=True)
 app.add_typer(did_app, name="did")
+keyring_app = typer.Typer(
+    help="The wallet passphrase in the OS keyring (optional; the keyring extra).", no_args_is_help=True
+)
+app.add_typer(keyring_app, name="keyring")
 
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
@@ -79,15 +83,33 @@ def _now() -> datetime:
 
 
 def _passphrase(settings: WalletSettings, *, confirm: bool = False, prompt: str = "Wallet passphrase") -> str:
+    return _passphrase_from(settings, confirm=confirm, prompt=prompt)[0]
+
+
+def _passphrase_from(
+    settings: WalletSettings,
+    *,
+    confirm: bool = False,
+    prompt: str = "Wallet passphrase",
+    keyring: bool = False,
+) -> tuple[str, str]:
+    """The passphrase and where it came from: ``env``, ``keyring`` (when allowed) or ``prompt``."""
     if settings.passphrase is not None:
-        return settings.passphrase.get_secret_value()
+        return settings.passphrase.get_secret_value(), "env"
+    if keyring and settings.keyring:
+        from . import keychain
+
+        stored = keychain.get_passphrase(settings.store_path())
+        if stored is not None:
+            return stored, "keyring"
     if not sys.stdin.isatty():
         raise InvalidInput(
-            "no passphrase: set DIDKIT_WALLET_PASSPHRASE or run in a terminal",
+            "no passphrase: set DIDKIT_WALLET_PASSPHRASE, store it in the OS keyring "
+            "(wallet keyring store) or run in a terminal",
             code="wallet.passphrase_missing",
         )
     value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
-    return value
+    return value, "prompt"
 
 
 MIN_PASSPHRASE_CHARS = 8
@@ -134,9 +156,18 @@ def _open(settings: WalletSettings, *, quiet: bool = False) -> Iterator[WalletSt
     path = settings.store_path()
     if not path.is_file():
         raise NotFound(f"no wallet at {path} (create one with `wallet init`)", code="wallet.missing")
-    passphrase = _passphrase(settings)
+    passphrase, source = _passphrase_from(settings, keyring=True)
     with _progress("unlocking the wallet", quiet=quiet):
-        store = WalletStore.open(path, passphrase)
+        try:
+            store = WalletStore.open(path, passphrase)
+        except VerificationError as exc:
+            if source != "keyring" or exc.code != "wallet.passphrase":
+                raise
+            raise VerificationError(
+                "the passphrase in the OS keyring does not open this wallet (the wallet was not "
+                "changed); replace it with `wallet keyring store` or drop it with `wallet keyring forget`",
+                code="wallet.passphrase",
+            ) from None
     try:
         yield store
     finally:
@@ -205,21 +236,36 @@ def _short(value: Any, width: int = 60) -> str:
 def init(
     method: Annotated[str, typer.Option("--did-method", help="Holder DID method: key or jwk.")] = "key",
     key_type: Annotated[str, typer.Option("--key-type", help="Ed25519, P-256 or secp256k1.")] = "Ed25519",
+    use_keyring: Annotated[
+        bool,
+        typer.Option(
+            "--keyring",
+            help="Also keep the passphrase in the OS keyring, so later commands need no prompt "
+            "(needs the keyring extra and a keyring service).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Create an encrypted wallet and a first holder DID.
 
     The passphrase comes from a prompt (asked twice) or DIDKIT_WALLET_PASSPHRASE. Nothing in the
-    store is readable without it, and it cannot be recovered: keep a backup.
+    store is readable without it, and it cannot be recovered: keep a backup. With --keyring it
+    is also stored in the OS keyring and read from there when DIDKIT_WALLET_PASSPHRASE is unset.
+    (For a did:ethr holder DID: wallet did new --method ethr --anchor.)
 
-    Example:  wallet init --did-method jwk
+    Examples:  wallet init --did-method jwk
+               wallet init --keyring
     """
     if method not in ("key", "jwk"):
-        raise typer.BadParameter("--did-method must be key or jwk")
+        raise typer.BadParameter("--did-method must be key or jwk (did:ethr: wallet did new --method ethr)")
     settings = _settings()
     path = settings.store_path()
     if path.exists():
         raise StorageError(f"a wallet already exists at {path}", code="wallet.exists")
+    if use_keyring:
+        from . import keychain
+
+        keychain.require()  # before anything is created
     passphrase = _strong_enough(_passphrase(settings, confirm=True, prompt="New wallet passphrase"))
     with _progress("creating the wallet", quiet=json_out):
         store = WalletStore.create(path, passphrase, kdf=_kdf(settings))
@@ -227,12 +273,21 @@ def init(
         ident = core.create_identity(
             store, method="jwk" if method == "jwk" else "key", key_type=_key_type(key_type), now=_now()
         )
+    if use_keyring:
+        try:
+            keychain.set_passphrase(path, passphrase)
+        except StorageError as exc:
+            raise StorageError(
+                f"the wallet was created, but {exc}; try again with `wallet keyring store`", code=exc.code
+            ) from None
     if json_out:
-        print_json({"path": str(path), "did": ident.data["did"]})
+        print_json({"path": str(path), "did": ident.data["did"], "keyring": use_keyring})
         return
     out_console.print(
         f"Wallet created at {escape(str(path))}\nHolder DID: {ident.data['did']}", highlight=False
     )
+    if use_keyring:
+        err_console.print("The passphrase is in the OS keyring (wallet keyring forget removes it).")
 
 
 @app.command()
@@ -247,10 +302,32 @@ def passwd(json_out: JsonOpt = False) -> None:
         new = _new_passphrase(settings)
         with _progress("re-encrypting", quiet=json_out):
             store.change_passphrase(new, kdf=_kdf(settings))
+    keyring_updated = _update_keyring(settings, new)
     if json_out:
-        print_json({"changed": True})
+        print_json({"changed": True, "keyring": keyring_updated})
         return
-    err_console.print("Passphrase changed.")
+    err_console.print(
+        "Passphrase changed." + (" The OS keyring holds the new one." if keyring_updated else "")
+    )
+
+
+def _update_keyring(settings: WalletSettings, new: str) -> bool:
+    """After ``passwd``: replace a keyring entry, so it never holds a passphrase that no longer opens."""
+    from . import keychain
+
+    path = settings.store_path()
+    if keychain.get_passphrase(path) is None:
+        return False
+    try:
+        keychain.set_passphrase(path, new)
+    except StorageError as exc:
+        err_console.print(
+            f"[yellow]warning[/] {escape(str(exc))}; the keyring still holds the old passphrase: "
+            "run `wallet keyring store` or `wallet keyring forget`",
+            highlight=False,
+        )
+        return False
+    return True
 
 
 @app.command()
@@ -268,7 +345,7 @@ def backup(
     if file.exists() and not force:
         raise StorageError(f"{file} exists (use --force to overwrite)", code="wallet.exists")
     with _open(settings, quiet=json_out) as store:
-        passphrase = _passphrase(settings)
+        passphrase = _passphrase_from(settings, keyring=True)[0]
         data = store.backup_bytes(passphrase, kdf=_kdf(settings))
         n = len(store.all_records())
     write_atomic(file, data)
@@ -307,6 +384,58 @@ def restore(
         print_json({"path": str(path), "records": len(records)})
         return
     err_console.print(f"Restored {len(records)} records to {escape(str(path))}.")
+
+
+# --------------------------------------------------------------------------- OS keyring
+
+
+@keyring_app.command("store")
+@handle_errors
+def keyring_store(json_out: JsonOpt = False) -> None:
+    """Keep the wallet passphrase in the OS keyring (checked first: it must open the wallet).
+
+    Later commands read it from there when DIDKIT_WALLET_PASSPHRASE is unset. Needs the keyring
+    extra (pip install 'didkit-py[keyring]') and a keyring service (Keychain, Credential Locker,
+    Secret Service or KWallet).
+
+    Example:  wallet keyring store
+    """
+    from . import keychain
+
+    settings = _settings()
+    path = settings.store_path()
+    keychain.require()
+    if not path.is_file():
+        raise NotFound(
+            f"no wallet at {path} (create one with `wallet init --keyring`)", code="wallet.missing"
+        )
+    passphrase = _passphrase(settings)  # never the keyring's own (possibly stale) entry
+    with _progress("checking the passphrase", quiet=json_out):
+        WalletStore.open(path, passphrase).close()
+    keychain.set_passphrase(path, passphrase)
+    if json_out:
+        print_json({"path": str(path), "keyring": True})
+        return
+    err_console.print("The passphrase is now in the OS keyring.")
+
+
+@keyring_app.command("forget")
+@handle_errors
+def keyring_forget(json_out: JsonOpt = False) -> None:
+    """Remove the wallet passphrase from the OS keyring (the wallet itself is untouched).
+
+    Example:  wallet keyring forget
+    """
+    from . import keychain
+
+    path = _settings().store_path()
+    removed = keychain.delete_passphrase(path)
+    if json_out:
+        print_json({"path": str(path), "removed": removed})
+        return
+    err_console.print(
+        "Removed from the OS keyring." if removed else "The OS keyring held no passphrase for it."
+    )
 
 
 # --------------------------------------------------------------------------- identities

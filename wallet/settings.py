@@ -21,6 +21,9 @@ class WalletSettings(BaseSettings):
     path: Path | None = None
     #: Passphrase for scripts and tests (the CLI prompts when unset).
     passphrase: SecretStr | None = None
+    #: Read the passphrase from the OS keyring when it holds one for this wallet (``wallet init
+    #: --keyring``); ``DIDKIT_WALLET_KEYRING=0`` turns the lookup off.
+    keyring: bool = True
     #: New passphrase for ``wallet passwd`` (the CLI prompts when unset).
     new_passphrase: SecretStr | None = None
     #: argon2id cost for new stores and re-encryption (RFC 9106 §4, second recommended option).

@@ -111,7 +111,7 @@ def test_passwd_reencrypts_atomically(initialised: Cli, issuers: Issuers, write_
     cli("import", str(write_file("j.jwt", issuers.jwt_credential())))
     before = cli.json("list")
     new = {"DIDKIT_WALLET_NEW_PASSPHRASE": "a much longer passphrase"}
-    assert cli.json("passwd", env=new) == {"changed": True}
+    assert cli.json("passwd", env=new) == {"changed": True, "keyring": False}
     cli("list", code=1)  # the old passphrase no longer opens it
     assert cli.json("list", env={"DIDKIT_WALLET_PASSPHRASE": new["DIDKIT_WALLET_NEW_PASSPHRASE"]}) == before
 

@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -168,6 +169,7 @@ def serve_issuer(
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +184,15 @@ def serve_verifier(**env_extra: str) -> Iterator[VerifierServer]:
     started exactly as the e2e tests start it."""
     procs = _load("didkit_tests_verifier_proc", ROOT / "tests" / "e2e" / "_verifier_proc.py")
     home = Path(tempfile.mkdtemp(prefix="verifier-bench-"))
-    with procs.verifier_popen(home, **env_extra) as (url, proc):
-        # Drain its pipes: a server blocked on a full stderr pipe would look like a slow one.
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                threading.Thread(target=_drain, args=(stream,), daemon=True).start()
-        yield VerifierServer(str(url), int(proc.pid))
+    try:
+        with procs.verifier_popen(home, **env_extra) as (url, proc):
+            # Drain its pipes: a server blocked on a full stderr pipe would look like a slow one.
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    threading.Thread(target=_drain, args=(stream,), daemon=True).start()
+            yield VerifierServer(str(url), int(proc.pid))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _drain(stream: IO[str]) -> None:

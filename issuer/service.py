@@ -30,7 +30,7 @@ from didkit_py.credentials import FormatRegistry, Signer, default_registry, enve
 from didkit_py.credentials import issue as issue_credential
 from didkit_py.errors import DidkitError, InvalidInput, NotFound, ResolutionError, UnsupportedError
 from didkit_py.keys import KeyPair, KeyType, generate_key, multikey_encode
-from didkit_py.status import BitstringStatusList, BitstringStatusListEntry, build_status_list_credential
+from didkit_py.status import BitstringStatusListEntry
 from didkit_py.status.bitstring import random_below
 
 from .db import (
@@ -962,6 +962,9 @@ class IssuerService:
                 )
                 s.add(lst)
                 s.flush()
+                from .status_publish import sign_new_list
+
+                sign_new_list(self, s, lst)  # signed once now, so no fetch has to sign it
             for _attempt in range(16):
                 idx = random_below(lst.length)
                 if not self._insert_entry(s, lst.id, idx, cred_id):
@@ -1037,6 +1040,7 @@ class IssuerService:
                 .where(StatusEntry.credential_id == cred.id)
             ).all()
             result: dict[str, int] = {}
+            changed: set[str] = set()
             tsl = [(e, lst) for e, lst in entries if lst.purpose == TSL_PURPOSE]
             if tsl:  # SD-JWT VC: map the VC-API statuses onto Token Status List values
                 changes = [
@@ -1058,13 +1062,18 @@ class IssuerService:
                         raise InvalidInput("a revocation cannot be undone", code="status.final")
                     if entry.value != value:
                         entry.value = value
-                        # Serialise writers of one list on its row; readers re-sign lazily.
+                        # Serialise writers of one list on its row (re-signed below).
                         s.execute(
                             update(StatusList)
                             .where(StatusList.id == lst.id)
                             .values(version=StatusList.version + 1, updated_at=self.clock())
                         )
+                        changed.add(lst.id)
                     result[purpose] = value
+            if changed:  # the new signed lists commit with the flips: a fetch never signs
+                from .status_publish import republish
+
+                republish(self, s, changed, tenant_slug=principal.tenant_slug)
             self._audit(
                 s,
                 principal.tenant_id,
@@ -1091,50 +1100,10 @@ class IssuerService:
             assert lst is not None
             if lst.signed is not None and lst.signed_version == lst.version:
                 return _stored_list(lst), lst.updated_at
-            did = s.get(IssuerDid, lst.did_id)
-            assert did is not None
-            now = self.clock()
-            set_entries = s.execute(
-                select(StatusEntry.idx, StatusEntry.value).where(
-                    StatusEntry.list_id == lst.id, StatusEntry.value != 0
-                )
-            ).all()
-            if lst.purpose == TSL_PURPOSE:
-                from didkit_py.status.token_status_list import TokenStatusList, create_status_list_token
+            # Only a list signed by nothing yet (see status_publish): sign it now, once.
+            from .status_publish import sign_status_list
 
-                tsl = TokenStatusList.create(lst.length, bits=2)
-                for idx, value in set_entries:
-                    tsl.set(idx, value)
-                key_signer = self._signer(s, did.id, "dc+sd-jwt")
-                token = create_status_list_token(
-                    tsl,
-                    key=key_signer.key,
-                    uri=self.status_list_url(t.slug, lst.id),
-                    iat=now,
-                    ttl=max(self.status_cache_seconds, 1),
-                    kid=key_signer.verification_method,
-                )
-                lst.signed = token
-                lst.signed_version = lst.version
-                return token, lst.updated_at
-            bits = BitstringStatusList(lst.length)
-            for idx, _value in set_entries:
-                bits.set(idx, 1)
-            signer = self._status_signer(s, did)
-            unsigned = build_status_list_credential(
-                id=self.status_list_url(t.slug, lst.id),
-                issuer=signer.did,
-                status_list=bits,
-                status_purpose=lst.purpose,
-                valid_from=now,
-            )
-            secured = issue_credential(
-                unsigned, signer=signer, now=now, format="eddsa-rdfc-2022", registry=self.formats
-            )
-            assert isinstance(secured, dict)
-            lst.signed = json.dumps(secured, separators=(",", ":"))
-            lst.signed_version = lst.version
-            return secured, lst.updated_at
+            return sign_status_list(self, s, lst, tenant_slug=t.slug), lst.updated_at
 
     def _status_signer(self, s: Session, did: IssuerDid) -> Signer:
         """Ed25519 key of the credential's DID, else of the tenant's first Ed25519 DID."""

@@ -1,0 +1,139 @@
+"""Status list credentials are signed when they change, so serving one is a plain read.
+
+A status list is signed (Bitstring Status List: an ``eddsa-rdfc-2022`` credential; Token Status
+List for SD-JWT VC: a ``statuslist+jwt``) and stored in its row with ``signed_version`` equal to
+the row's ``version``:
+
+- when the list is created (at the first issuance that allocates from it), all bits clear;
+- by ``POST /credentials/status``, in the same database transaction as the bit flip: the flip
+  bumps ``version`` (which locks the row and so serialises writers of one list), then the list
+  is rebuilt from its entries as that transaction sees them, signed and stored. The transaction
+  commits the new bit and the new signed list together or neither, so no reader — on any
+  worker — ever sees a list older than a committed change, and a fetch never signs.
+
+A row whose ``signed_version`` lags its ``version`` (written by an older version of the service,
+or a list created while its DID had no key able to sign it) is still signed on its next fetch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from didkit_py.credentials import issue as issue_credential
+from didkit_py.errors import InvalidInput
+from didkit_py.status import BitstringStatusList, build_status_list_credential
+
+from .db import IssuerDid, StatusEntry, StatusList, Tenant
+
+if TYPE_CHECKING:
+    from .service import IssuerService
+
+__all__ = ["TSL_PURPOSE", "republish", "sign_new_list", "sign_status_list"]
+
+#: The ``purpose`` of an IETF Token Status List (SD-JWT VC) in the status tables.
+TSL_PURPOSE = "token-status-list"
+
+log = logging.getLogger(__name__)
+
+
+def sign_status_list(
+    service: IssuerService,
+    s: Session,
+    lst: StatusList,
+    *,
+    tenant_slug: str | None = None,
+    empty: bool = False,
+) -> Any:
+    """Sign ``lst`` as its entries stand in ``s``'s transaction and store it in the row.
+
+    Returns the signed list (a credential ``dict``, or a Token Status List JWT ``str``).
+    ``empty=True`` skips reading the entries (a list just created has no bit set).
+    """
+    if tenant_slug is None:
+        # The slug column only: loading the Tenant entity here would leave a copy in the
+        # identity map that the audit append's locking SELECT would not refresh.
+        tenant_slug = s.scalar(select(Tenant.slug).where(Tenant.id == lst.tenant_id))
+        assert tenant_slug is not None
+    did = s.get(IssuerDid, lst.did_id)
+    assert did is not None
+    now = service.clock()
+    set_entries: list[tuple[int, int]] = []
+    if not empty:
+        set_entries = [
+            (int(idx), int(value))
+            for idx, value in s.execute(
+                select(StatusEntry.idx, StatusEntry.value).where(
+                    StatusEntry.list_id == lst.id, StatusEntry.value != 0
+                )
+            )
+        ]
+    uri = service.status_list_url(tenant_slug, lst.id)
+    if lst.purpose == TSL_PURPOSE:
+        from didkit_py.status.token_status_list import TokenStatusList, create_status_list_token
+
+        tsl = TokenStatusList.create(lst.length, bits=2)
+        for idx, value in set_entries:
+            tsl.set(idx, value)
+        key_signer = service._signer(s, did.id, "dc+sd-jwt")
+        token = create_status_list_token(
+            tsl,
+            key=key_signer.key,
+            uri=uri,
+            iat=now,
+            ttl=max(service.status_cache_seconds, 1),
+            kid=key_signer.verification_method,
+        )
+        lst.signed = token
+        lst.signed_version = lst.version
+        return token
+    bits = BitstringStatusList(lst.length)
+    for idx, _value in set_entries:
+        bits.set(idx, 1)
+    signer = service._status_signer(s, did)
+    unsigned = build_status_list_credential(
+        id=uri, issuer=signer.did, status_list=bits, status_purpose=lst.purpose, valid_from=now
+    )
+    secured = issue_credential(
+        unsigned, signer=signer, now=now, format="eddsa-rdfc-2022", registry=service.formats
+    )
+    assert isinstance(secured, dict)
+    lst.signed = json.dumps(secured, separators=(",", ":"))
+    lst.signed_version = lst.version
+    return secured
+
+
+def sign_new_list(service: IssuerService, s: Session, lst: StatusList) -> None:
+    """Sign a list just created (no bit set) inside the allocating transaction.
+
+    A DID with no key able to sign its status lists (and a tenant with no Ed25519 DID to fall
+    back on) still issues; that list stays unsigned and its fetch answers the same error as
+    before (no issuer key), rather than failing the issuance.
+    """
+    try:
+        sign_status_list(service, s, lst, empty=True)
+    except InvalidInput as exc:
+        if exc.code != "did.noKey":
+            raise
+        log.warning("status list not signed: no key can sign it", extra={"list": lst.id})
+
+
+def republish(service: IssuerService, s: Session, list_ids: Iterable[str], *, tenant_slug: str) -> None:
+    """Re-sign every list in ``list_ids`` inside the caller's transaction (after its bit flips).
+
+    The caller has already bumped each list's ``version`` in this transaction, which holds the
+    row lock; the rows are re-read so the stored ``signed_version`` is the bumped one.
+    """
+    s.flush()
+    for list_id in sorted(set(list_ids)):
+        lst = s.scalar(
+            select(StatusList).where(StatusList.id == list_id).execution_options(populate_existing=True)
+        )
+        assert lst is not None
+        sign_status_list(service, s, lst, tenant_slug=tenant_slug)
+    s.flush()

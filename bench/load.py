@@ -19,7 +19,7 @@ Scenarios (each runs once per ``--clients`` value):
   if it runs out before ``--seconds`` the row stops early and says so.
 
 Each row: a warm-up of ``--warmup`` seconds at the same concurrency (not counted), then
-``--clients`` closed-loop clients (httpx, HTTP/1.1 keep-alive, one connection each) send
+``--clients`` closed-loop clients (an httpx client each, HTTP/1.1 keep-alive, one connection) send
 requests for ``--seconds`` (and at most ``--max-requests``). Reported per row: requests,
 throughput, p50/p95/p99 latency, errors (any status other than the endpoint's success status,
 or a transport error; the first few bodies are shown), the server processes' peak resident
@@ -211,14 +211,23 @@ async def drive(
     max_requests: int,
     server_pid: int,
 ) -> Phase:
-    """``clients`` closed-loop clients for ``seconds`` (at most ``max_requests`` requests)."""
+    """``clients`` closed-loop clients for ``seconds`` (at most ``max_requests`` requests).
+
+    Each client has its own ``httpx.AsyncClient`` with one keep-alive connection, as separate
+    callers would: one client object shared by 64 tasks spends most of its time in its own
+    connection pool (measured here: /health fell from ~300/s at 4 tasks to ~35/s at 64, the
+    server nearly idle), which would measure httpx instead of the service."""
     phase = Phase()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     sent = 0
     hdrs = {**JSON_HEADERS, **headers}
-    async with httpx.AsyncClient(base_url=base, timeout=30.0, limits=limits) as http:
+    async with contextlib.AsyncExitStack() as stack:
+        https = [
+            await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=30.0, limits=one))
+            for _ in range(clients)
+        ]
         # Open every connection before the clock starts: connection set-up is not what we measure.
-        await asyncio.gather(*(http.get("/health") for _ in range(clients)), return_exceptions=True)
+        await asyncio.gather(*(http.get("/health") for http in https), return_exceptions=True)
         stop = asyncio.Event()
 
         async def sample_rss() -> None:
@@ -227,7 +236,7 @@ async def drive(
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.25)
 
-        async def client() -> None:
+        async def client(http: httpx.AsyncClient) -> None:
             nonlocal sent
             while time.perf_counter() < deadline and sent < max_requests:
                 body = pool.next()
@@ -250,7 +259,7 @@ async def drive(
         cpu0, drv0 = tree_cpu_seconds(server_pid), time.process_time()
         start = time.perf_counter()
         deadline = start + seconds
-        await asyncio.gather(*(client() for _ in range(clients)))
+        await asyncio.gather(*(client(http) for http in https))
         phase.wall = time.perf_counter() - start
         phase.server_cpu = tree_cpu_seconds(server_pid) - cpu0
         phase.driver_cpu = time.process_time() - drv0

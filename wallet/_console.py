@@ -38,7 +38,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             if DEBUG.get():
                 raise
             err_console.print(f"[red]error[/] {escape(exc.code)}: {escape(str(exc))}", highlight=False)
-            raise typer.Exit(exit_code_for(exc)) from None
+            # A wallet usage error (e.g. a selection that does not fit the request) says so itself.
+            code = getattr(exc, "exit_code", None)
+            raise typer.Exit(code if isinstance(code, int) else exit_code_for(exc)) from None
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/] (nothing was sent)")
             raise typer.Exit(130) from None

@@ -838,8 +838,50 @@ def _parse_select(values: list[str]) -> dict[str, str]:
         q, sep, cid = v.partition("=")
         if not sep or not q or not cid:
             raise typer.BadParameter(f"--select {v!r} is not QUERY_ID=CREDENTIAL_ID")
+        if q in out:
+            raise typer.BadParameter(f"--select names query {q!r} twice")
         out[q] = cid
     return out
+
+
+def _decide(choice: core.OpenChoice, *, yes: bool) -> str | None:
+    """Ask the holder to make a choice the request leaves open; with --yes (or no terminal) refuse.
+
+    Under --yes an optional credential set is left out: only what the holder chose is sent.
+    """
+    if yes:
+        if choice.kind == "option" and not choice.required:
+            return None
+        raise core.SelectionError(
+            f"--yes needs an explicit choice: {choice.describe()}", code="wallet.selection_needed"
+        )
+    if not sys.stdin.isatty():
+        raise core.SelectionError(
+            f"a choice is needed (run in a terminal, or pass it): {choice.describe()}",
+            code="wallet.selection_needed",
+        )
+    import click
+
+    values = [v for v, _ in choice.alternatives]
+    if choice.kind == "option":
+        err_console.print(
+            f"Credential set {escape(choice.key)} can be answered in more than one way"
+            + ("" if choice.required else " (optional: 0 leaves it out)")
+            + ":",
+            highlight=False,
+        )
+    else:
+        err_console.print(f"More than one credential answers {escape(choice.key)}:", highlight=False)
+    for n, (_, desc) in enumerate(choice.alternatives, 1):
+        err_console.print(f"  {n}. {escape(desc)}", highlight=False)
+    default = values.index(choice.default) + 1 if choice.default in values and choice.required else 0
+    picked: int = typer.prompt(
+        "Choose",
+        default=default,
+        type=click.IntRange(0 if not choice.required else 1, len(values)),
+        err=True,
+    )
+    return values[picked - 1] if picked else None
 
 
 @app.command()
@@ -857,21 +899,47 @@ def present(
             "--select",
             "-s",
             metavar="QUERY=ID",
-            help="QUERY_ID=CREDENTIAL_ID: which credential answers a query.",
+            help="Which credential answers a credential query (DCQL) or input descriptor (PE): "
+            "QUERY_ID=CREDENTIAL_ID, the id or its first characters; repeat per query. "
+            "Example: --select pid=3f2a9c",
+        ),
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            metavar="[SET=]N",
+            help="Which option of a DCQL credential set to answer, both numbered from 1 in the "
+            "request's order: SET=N, or just N when only one set offers a choice; N=0 leaves an "
+            "optional set out. Example: --option 2  or  --option 1=2 --option 2=0",
         ),
     ] = None,
     yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Send without asking; needs --select for every query.")
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Send without asking. Every choice the request leaves open must then be made with "
+            "--select / --option (a query with one matching credential, a set with one answerable "
+            "option need none); optional credential sets are left out unless chosen.",
+        ),
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Answer a verifier (OpenID4VP 1.0): check its request, show exactly what would be disclosed,
     ask, and only then send.
 
-    Example:  wallet present 'openid4vp://?client_id=...&request_uri=...'
+    When several credentials answer a query, or a DCQL credential set offers alternatives, you
+    are asked to choose (the matcher's suggestion is the default). With --yes nothing is guessed:
+    an open choice is a usage error (exit 2) listing the --select / --option that would make it.
+
+    Examples:  wallet present 'openid4vp://?client_id=...&request_uri=...'
+               wallet present request.png --yes --select pid=3f2a
+               wallet present 'openid4vp://...' --yes --option 2 --select mdl=77c1
     """
     settings = _settings()
     selection = _parse_select(select or [])
+    options = core.parse_option_flags(option or [])
     request = _link_from(request, what="request")
     with _open(settings, quiet=json_out) as store:
 
@@ -894,30 +962,26 @@ def present(
                     )
                 now = _now()
                 signer = core.identity_signer(core.default_identity(store))
-                if yes:
-                    if req.dcql_query is not None:
-                        queries = [q.get("id") for q in req.dcql_query.get("credentials", [])]
-                    else:
-                        assert req.presentation_definition is not None
-                        descs = req.presentation_definition.get("input_descriptors")
-                        queries = (
-                            [d.get("id") for d in descs if isinstance(d, dict)]
-                            if isinstance(descs, list)
-                            else []
-                        )
-                    missing = [q for q in queries if q not in selection]
-                    if missing:
-                        raise typer.BadParameter(
-                            "--yes needs an explicit --select for every query "
-                            f"(missing: {', '.join(map(str, missing))})"
-                        )
+                if options and req.dcql_query is None:
+                    raise core.SelectionError(
+                        "--option chooses among DCQL credential sets; this request has a presentation "
+                        "definition",
+                        code="wallet.option",
+                    )
 
                 def rank(held: list[Any]) -> dict[str, float]:
                     recs = _matcher(True, req.query).recommend(req.query, held, now=now)[1]
                     return {r.credential_id: r.score for r in recs}
 
                 plan = core.plan_dcql_presentation(
-                    store, req, signer=signer, now=now, select=selection, rank=rank
+                    store,
+                    req,
+                    signer=signer,
+                    now=now,
+                    select=selection,
+                    options=options,
+                    rank=rank,
+                    decide=lambda choice: _decide(choice, yes=yes),
                 )
                 _show_plan(plan, json_out)
                 if not _confirm(f"Send this to {_verified_party(req)}?", yes=yes):
@@ -936,6 +1000,7 @@ def present(
                 core.record_history(store, plan, now=now, outcome="accepted", id=hid)
                 return {
                     "verifier": req.client_id,
+                    "options": plan.options,
                     "sent": [
                         {
                             "query": d.query_id,

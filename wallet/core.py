@@ -32,7 +32,10 @@ if TYPE_CHECKING:  # imported where used: `wallet list` should not pay for the v
 
 __all__ = [
     "Disclosure",
+    "OpenChoice",
     "PlannedPresentation",
+    "SelectionError",
+    "choose_dcql_queries",
     "claims_view",
     "create_identity",
     "credential_summary",
@@ -41,6 +44,7 @@ __all__ = [
     "held_credential",
     "held_credentials",
     "identity_signer",
+    "parse_option_flags",
     "plan_dcql_presentation",
     "send_presentation",
     "store_credential",
@@ -384,6 +388,8 @@ class PlannedPresentation:
     disclosures: list[Disclosure]
     single: str | dict[str, Any] | None = field(default=None, repr=False)
     submission: dict[str, Any] | None = None
+    #: DCQL: the option (from 1) chosen per credential set number (from 1).
+    options: dict[str, int] = field(default_factory=dict)
 
     def vp_token(self) -> Any:
         if self.submission is not None:
@@ -464,6 +470,251 @@ def _present_one(
     return vp, flatten(cred)
 
 
+class SelectionError(InvalidInput):
+    """The holder's ``--select`` / ``--option`` do not fit the request, or a choice the request
+    leaves open was not made (``--yes`` without a selection). A usage error: exit 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class OpenChoice:
+    """A decision the request leaves to the holder.
+
+    ``kind="option"``: which option of credential set ``key`` (numbered from 1, as in
+    ``--option``) to answer; for an optional set (``required=False``) ``None`` leaves it out.
+    ``kind="credential"``: which of several matching credentials answers query ``key``.
+    ``alternatives`` are ``(value, description)`` with the value ``--option`` / ``--select``
+    take, best first; ``default`` is the suggestion (the verifier's first answerable option, or
+    the matcher's top-ranked credential).
+    """
+
+    kind: Literal["option", "credential"]
+    key: str
+    required: bool
+    alternatives: tuple[tuple[str, str], ...]
+    default: str | None
+
+    def describe(self) -> str:
+        """One line listing the choices as the flags that make them."""
+        if self.kind == "option":
+            flags = ", ".join(f"--option {self.key}={v} ({d})" for v, d in self.alternatives)
+            tail = "" if self.required else "; or leave it out (the default with --yes)"
+            return (
+                f"credential set {self.key} can be answered in {len(self.alternatives)} ways: {flags}{tail}"
+            )
+        flags = ", ".join(f"--select {self.key}={v[:8]} ({d})" for v, d in self.alternatives)
+        return f"{len(self.alternatives)} credentials answer query {self.key!r}: {flags}"
+
+
+#: Called for each open choice: returns the chosen value, or None (leave an optional set out).
+Decide = Callable[[OpenChoice], str | None]
+
+
+def _take_default(choice: OpenChoice) -> str | None:
+    return choice.default if choice.required else None
+
+
+def parse_option_flags(values: Sequence[str]) -> dict[str | None, int]:
+    """``--option N`` / ``--option SET=N`` (both from 1; ``N=0`` leaves an optional set out).
+
+    The key is the set number as text, or None for a bare ``N`` (resolved against the request).
+    """
+    out: dict[str | None, int] = {}
+    for v in values:
+        key, sep, num = v.rpartition("=")
+        if (sep and not key.isdigit()) or not num.isdigit() or len(v) > 12:
+            raise SelectionError(f"--option {v!r} is not N or SET=N", code="wallet.option")
+        k = key if sep else None
+        if k in out:
+            raise SelectionError(
+                f"--option given twice for {'set ' + k if k else 'the set'}", code="wallet.option"
+            )
+        out[k] = int(num)
+    return out
+
+
+def _ranked(matches: Sequence[Any], scores: Mapping[str, float], recs: Mapping[str, Record]) -> list[str]:
+    """Best first: the matcher's score, then the most recently added, then the id (deterministic)."""
+    ids = list(dict.fromkeys(m.credential_id for m in matches))
+    return sorted(ids, key=lambda c: (scores.get(c, 0.0), recs[c].data.get("added") or "", c), reverse=True)
+
+
+def _describe_credential(rec: Record, score: float | None) -> str:
+    s = credential_summary(rec)
+    issuer = s.get("issuer_name") or s.get("issuer") or "?"
+    added = str(s.get("added") or "")[:10]
+    return f"{s['type']} from {issuer}, {s['format']}, added {added}" + (
+        f", score {score:.2f}" if score else ""
+    )
+
+
+def _pick_credential(
+    qid: str,
+    matches: Sequence[Any],
+    select: Mapping[str, str],
+    scores: Mapping[str, float],
+    recs: Mapping[str, Record],
+    decide: Decide,
+    what: str = "query",
+) -> str:
+    """The credential answering ``qid``: the holder's ``--select``, the only match, or a decision."""
+    ranked = _ranked(matches, scores, recs)
+    if qid in select:
+        prefix = select[qid]
+        chosen = [c for c in ranked if c.startswith(prefix)]
+        if len(chosen) != 1:
+            choices = ", ".join(f"{c[:8]} ({_describe_credential(recs[c], None)})" for c in ranked)
+            reason = "names none" if not chosen else "names more than one"
+            raise SelectionError(
+                f"--select {qid}={prefix} {reason} of the credentials that answer {what} {qid!r}: {choices}",
+                code="wallet.select",
+            )
+        return chosen[0]
+    if len(ranked) == 1:
+        return ranked[0]
+    choice = OpenChoice(
+        "credential",
+        qid,
+        True,
+        tuple((c, _describe_credential(recs[c], scores.get(c))) for c in ranked),
+        ranked[0],
+    )
+    picked = decide(choice)
+    if picked is None or picked not in ranked:
+        raise SelectionError(choice.describe(), code="wallet.selection_needed")
+    return picked
+
+
+def _dcql_sets(query: Mapping[str, Any]) -> list[tuple[tuple[tuple[str, ...], ...], bool]]:
+    """§6.2 credential sets as ``(options, required)``; without them one required set of all queries."""
+    raw = query.get("credential_sets")
+    if raw is None:
+        return [((tuple(q["id"] for q in query["credentials"]),), True)]
+    return [(tuple(tuple(o) for o in s["options"]), s.get("required", True) is not False) for s in raw]
+
+
+def choose_dcql_queries(
+    query: Mapping[str, Any],
+    answerable: Callable[[str], bool],
+    *,
+    select: Mapping[str, str],
+    options: Mapping[str | None, int],
+    decide: Decide,
+) -> tuple[list[str], dict[str, int]]:
+    """Which credential queries to answer, one option per credential set (OpenID4VP 1.0 §6.2).
+
+    Per set: the ``--option`` for it; else the one answerable option that contains every
+    ``--select``-ed query of the set; else, for a required set with a single answerable option,
+    that one; otherwise the holder decides (``decide``). Optional sets are answered only when
+    chosen. Returns the query ids in order and the chosen option (from 1) per set number.
+    """
+    sets = _dcql_sets(query)
+    known = [q["id"] for q in query["credentials"]]
+    unknown = sorted(set(select) - set(known))
+    if unknown:
+        raise SelectionError(
+            f"--select names no credential query of this request: {', '.join(unknown)} "
+            f"(its queries: {', '.join(known)})",
+            code="wallet.select",
+        )
+    opts = dict(options)
+    if None in opts:  # bare --option N: the single set, or the single set that offers a choice
+        open_sets = [
+            i
+            for i, (os_, req) in enumerate(sets, 1)
+            if len(sets) == 1 or not req or sum(all(answerable(q) for q in o) for o in os_) > 1
+        ]
+        if len(open_sets) != 1:
+            raise SelectionError(
+                "this request has several credential sets: say which with --option SET=N",
+                code="wallet.option",
+            )
+        n = opts.pop(None)
+        if str(open_sets[0]) in opts:
+            raise SelectionError(f"--option given twice for set {open_sets[0]}", code="wallet.option")
+        opts[str(open_sets[0])] = n
+    for k in opts:
+        if not (k is not None and k.isdigit() and 1 <= int(k) <= len(sets)):
+            raise SelectionError(
+                f"--option {k}=…: this request has {len(sets)} credential set(s)", code="wallet.option"
+            )
+    used: dict[str, None] = {}
+    chosen: dict[str, int] = {}
+    for i, (set_options, required) in enumerate(sets, 1):
+
+        def label(o: tuple[str, ...]) -> str:
+            return " + ".join(o)
+
+        sat = [n for n, o in enumerate(set_options, 1) if all(answerable(q) for q in o)]
+        pick: int | None
+        if str(i) in opts:
+            pick = opts[str(i)]
+            if pick == 0:
+                if required:
+                    raise SelectionError(
+                        f"--option {i}=0: credential set {i} is required and cannot be left out",
+                        code="wallet.option",
+                    )
+                pick = None
+            elif pick not in sat:
+                listing = ", ".join(f"{n} ({label(set_options[n - 1])})" for n in sat) or "none"
+                raise SelectionError(
+                    f"--option {i}={pick}: "
+                    + (
+                        f"credential set {i} has {len(set_options)} option(s)"
+                        if not 1 <= pick <= len(set_options)
+                        else f"the wallet cannot answer option {pick} ({label(set_options[pick - 1])})"
+                    )
+                    + f"; answerable: {listing}",
+                    code="wallet.option",
+                )
+        else:
+            named = {q for q in select if any(q in o for o in set_options)}
+            fits = [n for n in sat if named <= set(set_options[n - 1])]
+            if named and len(fits) == 1:
+                pick = fits[0]
+            elif named and not fits:
+                raise SelectionError(
+                    f"--select {', '.join(sorted(named))}: no answerable option of credential set {i} "
+                    f"contains {'them all' if len(named) > 1 else 'it'}",
+                    code="wallet.select",
+                )
+            elif not sat:
+                pick = None  # an optional set the wallet cannot answer (a required one failed earlier)
+            elif required and len(sat) == 1:
+                pick = sat[0]
+            else:
+                candidates = fits if named else sat
+                choice = OpenChoice(
+                    "option",
+                    str(i),
+                    required,
+                    tuple((str(n), label(set_options[n - 1])) for n in candidates),
+                    str(candidates[0]),
+                )
+                answer = decide(choice)
+                if answer is None and required:
+                    raise SelectionError(choice.describe(), code="wallet.selection_needed")
+                if answer is not None and answer not in {str(n) for n in candidates}:
+                    raise SelectionError(choice.describe(), code="wallet.selection_needed")
+                pick = int(answer) if answer is not None else None
+        if pick is not None:
+            chosen[str(i)] = pick
+            used.update(dict.fromkeys(set_options[pick - 1]))
+    stray = sorted(set(select) - set(used))
+    if stray:
+        raise SelectionError(
+            f"--select {', '.join(stray)}: not part of the options chosen to answer", code="wallet.select"
+        )
+    if not used:
+        raise SelectionError(
+            "nothing would be sent: every credential set is optional and none was chosen (use --option)",
+            code="wallet.selection_needed",
+        )
+    return list(used), chosen
+
+
 def plan_dcql_presentation(
     store: WalletStore,
     req: AuthorizationRequest,
@@ -471,49 +722,51 @@ def plan_dcql_presentation(
     signer: Signer,
     now: datetime,
     select: Mapping[str, str] | None = None,
+    options: Mapping[str | None, int] | None = None,
     rank: Callable[[list[HeldCredential]], dict[str, float]] | None = None,
+    decide: Decide | None = None,
 ) -> PlannedPresentation:
-    """Choose a credential per used DCQL query (the holder's ``select``, else the best ranked) and
-    build the presentations, recording exactly what each would reveal. Nothing is sent here."""
+    """Choose what answers the request and build the presentations, recording exactly what each
+    would reveal. Nothing is sent here.
+
+    DCQL: one option per credential set (:func:`choose_dcql_queries`), then per query the
+    holder's ``select``, the only matching credential, or ``decide`` (default: the suggestion —
+    the verifier's first answerable option, the matcher's top credential; optional sets left
+    out). A selection that does not fit the request is a :class:`SelectionError`.
+    """
     from didkit_py.exchange import evaluate_dcql_query
 
+    decide = decide or _take_default
     if req.dcql_query is None:
-        return _plan_pe_presentation(store, req, signer=signer, now=now, select=select, rank=rank)
+        return _plan_pe_presentation(
+            store, req, signer=signer, now=now, select=select, rank=rank, decide=decide
+        )
     held, recs = held_credentials(store)
     ev = evaluate_dcql_query(req.dcql_query, held, now=now)
     if not ev.satisfied:
         raise NotFound(
             "the wallet cannot answer this request: " + "; ".join(ev.problems), code="wallet.no_match"
         )
-    scores = rank(held) if rank is not None else {}
     select = dict(select or {})
-    unknown = set(select) - set(ev.used_queries)
-    if unknown:
-        raise InvalidInput(
-            f"--select names unknown credential queries: {', '.join(sorted(unknown))}", code="wallet.select"
-        )
+    queries, chosen_options = choose_dcql_queries(
+        req.dcql_query,
+        lambda q: bool(ev.queries[q].matches),
+        select=select,
+        options=options or {},
+        decide=decide,
+    )
+    scores = rank(held) if rank is not None else {}
     out: list[Disclosure] = []
-    for qid in ev.used_queries:
+    for qid in queries:
         matches = list(ev.queries[qid].matches)
-        if qid in select:
-            chosen = [m for m in matches if m.credential_id.startswith(select[qid])]
-            if len(chosen) != 1:
-                raise InvalidInput(
-                    f"--select {qid}={select[qid]} does not name exactly one matching credential",
-                    code="wallet.select",
-                )
-            match = chosen[0]
-        else:
-            match = max(
-                matches,
-                key=lambda m: (scores.get(m.credential_id, 0.0), recs[m.credential_id].data.get("added", "")),
-            )
-        rec = recs[match.credential_id]
+        cid = _pick_credential(qid, matches, select, scores, recs, decide)
+        match = next(m for m in matches if m.credential_id == cid)
+        rec = recs[cid]
         pointers = _claim_pointers(rec.data["document"], match.claims) if match.claims is not None else None
         presentation, revealed = _present_one(rec, pointers, bound_signer(store, rec, signer), req, now)
         label = credential_summary(rec)["type"]
         out.append(Disclosure(qid, rec.id, label, rec.data["format"], presentation, revealed))
-    return PlannedPresentation(req, out)
+    return PlannedPresentation(req, out, options=chosen_options)
 
 
 def _plan_pe_presentation(
@@ -524,9 +777,11 @@ def _plan_pe_presentation(
     now: datetime,
     select: Mapping[str, str] | None,
     rank: Callable[[list[HeldCredential]], dict[str, float]] | None,
+    decide: Decide,
 ) -> PlannedPresentation:
     """DIF PE v2 (pre-1.0 OpenID4VP): one presentation answering every participating descriptor,
-    revealing only the fields the descriptors require."""
+    revealing only the fields the descriptors require. Per descriptor: the holder's ``select``,
+    the only candidate, or ``decide``."""
     from didkit_py.exchange import build_presentation_submission, evaluate_presentation_definition
     from didkit_py.exchange.paths import jsonpath_to_claim_path
 
@@ -541,24 +796,16 @@ def _plan_pe_presentation(
     select = dict(select or {})
     unknown = set(select) - set(ev.participating)
     if unknown:
-        raise InvalidInput(
-            f"--select names unknown input descriptors: {', '.join(sorted(unknown))}", code="wallet.select"
+        raise SelectionError(
+            f"--select names unknown input descriptors: {', '.join(sorted(unknown))} "
+            f"(answering: {', '.join(ev.participating)})",
+            code="wallet.select",
         )
     chosen: list[tuple[str, str, tuple[str, ...]]] = []  # (descriptor, credential, JSONPaths)
     for desc in ev.participating:
         cands = list(ev.candidates.get(desc, ()))
-        if desc in select:
-            picked = [c for c in cands if c.credential_id.startswith(select[desc])]
-            if len(picked) != 1:
-                raise InvalidInput(
-                    f"--select {desc}={select[desc]} does not name exactly one matching credential",
-                    code="wallet.select",
-                )
-            cand = picked[0]
-        else:
-            cand = max(
-                cands, key=lambda c: (scores.get(c.credential_id, 0.0), recs[c.credential_id].data["added"])
-            )
+        cid = _pick_credential(desc, cands, select, scores, recs, decide, what="input descriptor")
+        cand = next(c for c in cands if c.credential_id == cid)
         chosen.append((desc, cand.credential_id, cand.claims))
     order = list(dict.fromkeys(cid for _, cid, _ in chosen))
     formats = {OID4VP_FORMAT[recs[cid].data["format"]] for cid in order}

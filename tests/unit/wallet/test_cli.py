@@ -92,12 +92,15 @@ def test_present_bbs_derived_to_a_redirect_uri_request(
     assert SECRET_NAME not in json.dumps(rp.results[-1]["vp_token"])
 
 
-def test_yes_without_selection_is_a_usage_error(
+def test_yes_without_selection_is_a_usage_error_when_two_credentials_match(
     initialised: Cli, issuers: Issuers, write_file: WriteFile, rp: VerifierApp
 ) -> None:
-    initialised("import", str(write_file("s.txt", issuers.sd_jwt(_holder_jwk(initialised)))))
+    a = initialised.json("import", str(write_file("s.txt", issuers.sd_jwt(_holder_jwk(initialised)))))
+    b = initialised.json("import", str(write_file("t.txt", issuers.sd_jwt(_holder_jwk(initialised)))))
     r = initialised("present", rp.new_request(PID_QUERY), "--yes", code=2)
-    assert "--select" in r.stderr and not rp.results
+    assert "wallet.selection_needed" in r.stderr and not rp.results
+    assert f"--select pid={a['id'][:8]}" in r.stderr and f"--select pid={b['id'][:8]}" in r.stderr
+    assert "Alice" not in r.stdout + r.stderr  # nothing of the claims was shown either
 
 
 def test_tampered_request_is_refused_before_anything_is_shown(

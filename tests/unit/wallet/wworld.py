@@ -168,7 +168,7 @@ class VerifierApp:
 
     def app(self) -> FastAPI:
         api = FastAPI()
-        verifier = Verifier(resolver=default_resolver(), policies=Policies())
+        resolver = default_resolver()
 
         @api.get("/request/{sid}")
         async def request_object(sid: str) -> PlainTextResponse:
@@ -202,6 +202,9 @@ class VerifierApp:
             verdicts = []
             for qid, items in token.items():
                 for item in items:
+                    # Every presentation of one response carries the request's nonce (OpenID4VP
+                    # §8.4): the single-use check is per response, so each gets a fresh store.
+                    verifier = Verifier(resolver=resolver, policies=Policies())
                     rep = await verifier.verify_presentation(
                         item, challenge=s["nonce"], domain=s["client_id"]
                     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -515,6 +516,9 @@ def _take_default(choice: OpenChoice) -> str | None:
     return choice.default if choice.required else None
 
 
+_DIGITS = re.compile(r"[0-9]{1,6}")
+
+
 def parse_option_flags(values: Sequence[str]) -> dict[str | None, int]:
     """``--option N`` / ``--option SET=N`` (both from 1; ``N=0`` leaves an optional set out).
 
@@ -523,7 +527,7 @@ def parse_option_flags(values: Sequence[str]) -> dict[str | None, int]:
     out: dict[str | None, int] = {}
     for v in values:
         key, sep, num = v.rpartition("=")
-        if (sep and not key.isdigit()) or not num.isdigit() or len(v) > 12:
+        if (sep and not _DIGITS.fullmatch(key)) or not _DIGITS.fullmatch(num):
             raise SelectionError(f"--option {v!r} is not N or SET=N", code="wallet.option")
         k = key if sep else None
         if k in out:

@@ -54,6 +54,7 @@ def _service(settings: IssuerSettings | None = None) -> IssuerService:
         chain=settings.chain(),
         key_cache_seconds=settings.key_cache_seconds,
         status_cache_seconds=settings.status_cache_seconds,
+        host_tenant=settings.host_tenant,
     )
 
 

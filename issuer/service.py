@@ -16,19 +16,27 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from didkit_py.credentials import FormatRegistry, Signer, default_registry, envelope
 from didkit_py.credentials import issue as issue_credential
-from didkit_py.errors import DidkitError, InvalidInput, NotFound, ResolutionError, UnsupportedError
+from didkit_py.errors import (
+    DidkitError,
+    InvalidInput,
+    NotFound,
+    ResolutionError,
+    StorageError,
+    UnsupportedError,
+)
 from didkit_py.keys import KeyPair, KeyType, generate_key, multikey_encode
 from didkit_py.status import BitstringStatusListEntry
 from didkit_py.status.bitstring import random_below
@@ -166,6 +174,7 @@ class IssuerService:
         chain: tuple[Any, KeyPair] | None = None,
         key_cache_seconds: float = 5.0,
         status_cache_seconds: int = 60,
+        host_tenant: str | None = None,
     ) -> None:
         self.sessions = sessions
         self._wrapper = wrapper
@@ -181,6 +190,9 @@ class IssuerService:
         #: a rotation made by another worker takes effect there within that time.
         self.key_cache_seconds = key_cache_seconds
         self.status_cache_seconds = status_cache_seconds
+        #: The tenant whose did:web is the host's own (``did:web:<host>``, served at
+        #: ``/.well-known/did.json``); other tenants' are ``did:web:<host>:<tenant>``.
+        self.host_tenant = host_tenant
         self._keys: dict[tuple[str, str | None, str], tuple[float, _DidRef, Signer]] = {}
         self._lists: dict[tuple[str, str, str], tuple[str, int]] = {}
 
@@ -293,10 +305,20 @@ class IssuerService:
     # ---------------------------------------------------------------------------- DIDs and keys
 
     def did_web(self, tenant_slug: str) -> str:
-        """``did:web`` of a tenant: the service host (port %3A-encoded) and the tenant path."""
+        """``did:web`` provisioned for a tenant: the host tenant's is host-level, others' have a path."""
+        if self.host_tenant is not None and tenant_slug == self.host_tenant:
+            return self.did_web_host()
+        return self.did_web_path(tenant_slug)
+
+    def did_web_path(self, tenant_slug: str) -> str:
+        """``did:web:<host>[:<base path>]:<tenant>`` (port %3A-encoded), at ``/{tenant}/did.json``."""
+        return f"{self.did_web_host()}:{tenant_slug}"
+
+    def did_web_host(self) -> str:
+        """``did:web:<host>[:<base path>]``: at ``/.well-known/did.json`` (or ``<base path>/did.json``)."""
         rest = self.base_url.split("://", 1)[1]
         host, _, path = rest.partition("/")
-        parts = [quote(host, safe="")] + [p for p in path.split("/") if p] + [tenant_slug]
+        parts = [quote(host, safe="")] + [p for p in path.split("/") if p]
         return "did:web:" + ":".join(parts)
 
     def create_did(
@@ -521,11 +543,14 @@ class IssuerService:
             "keys": [{"id": k.verification_method, "type": k.key_type} for k in keys],
         }
 
-    def did_web_document(self, tenant_slug: str) -> dict[str, Any]:
-        """The tenant's did:web DID document (current keys as Multikey)."""
+    def did_web_document(self, tenant_slug: str | None) -> dict[str, Any]:
+        """A did:web DID document (current keys as Multikey): the tenant's ``did:web:<host>:<tenant>``,
+        or with ``None`` the host-level ``did:web:<host>`` of the host tenant."""
+        if tenant_slug is None and self.host_tenant is None:
+            raise NotFound("this service has no host-level did:web", code="did.notFound")
         with self.sessions() as s:
-            t = self.tenant_by_slug(s, tenant_slug)
-            did = self.did_web(t.slug)
+            t = self.tenant_by_slug(s, tenant_slug or self.host_tenant or "")
+            did = self.did_web_path(t.slug) if tenant_slug is not None else self.did_web_host()
             row = s.scalar(select(IssuerDid).where(IssuerDid.tenant_id == t.id, IssuerDid.did == did))
             if row is None:
                 raise NotFound("this tenant has no did:web", code="did.notFound")
@@ -1126,34 +1151,97 @@ class IssuerService:
         credential_id: str | None = None,
         digest: str | None = None,
         details: Mapping[str, Any] | None = None,
-    ) -> AuditEvent:
-        """Append one event to the tenant's hash chain (inside the caller's transaction)."""
-        # FOR NO KEY UPDATE: serialises appenders without conflicting with the KEY SHARE locks
-        # that inserts referencing the tenant take (plain FOR UPDATE would deadlock with them).
-        t = s.scalar(select(Tenant).where(Tenant.id == tenant_id).with_for_update(key_share=True))
-        assert t is not None
-        ev = AuditEvent(
-            tenant_id=tenant_id,
-            seq=t.audit_seq + 1,
-            at=self.clock(),
-            actor=actor,
-            action=action,
-            template_id=template_id,
-            credential_id=credential_id,
-            digest=digest,
-            details=dict(details or {}),
-            prev_hash=t.audit_head,
+    ) -> None:
+        """Record one event in the caller's transaction, unsealed (see :meth:`seal_audit`).
+
+        The event commits or rolls back with what it records, so none is lost or invented.
+        Chaining it here instead made every write of a tenant queue on the tenant row's lock
+        until commit: with two workers that lock, not signing, capped issuance.
+        """
+        s.flush()  # what the event refers to (e.g. a new tenant) is written first
+        s.connection().execute(
+            insert(_AUDIT).values(
+                tenant_id=tenant_id,
+                at=self.clock(),
+                actor=actor,
+                action=action,
+                template_id=template_id,
+                credential_id=credential_id,
+                digest=digest,
+                details=dict(details or {}),
+            )
         )
-        ev.hash = audit_hash(ev)
-        s.add(ev)
-        t.audit_seq = ev.seq
-        t.audit_head = ev.hash
-        return ev
+
+    def seal_audit(self, tenant_id: str | None = None, *, wait: bool = True, batch: int = 10_000) -> int:
+        """Chain unsealed audit events onto their tenants' logs in the order they were written.
+
+        Returns how many events were sealed. Sealing holds the tenant row's lock for one short
+        batch instead of for every write. ``wait=False`` (the background sealer) skips a tenant
+        another sealer holds; that one, or the next round, takes its events. Unsealed events are
+        no weaker than sealed ones not yet anchored: whoever can rewrite the database can
+        recompute a chain's tail, and anchoring (:meth:`anchor_audit`) seals first.
+        """
+        sealed = 0
+        with self.sessions.begin() as s:
+            conn = s.connection()
+            if tenant_id is None:
+                pending = select(_AUDIT.c.tenant_id).where(_AUDIT.c.seq.is_(None)).distinct()
+                tenant_ids = sorted(conn.execute(pending).scalars())
+            else:
+                tenant_ids = [tenant_id]
+            for tid in tenant_ids:  # one order for every sealer: waiting sealers cannot deadlock
+                # FOR NO KEY UPDATE: does not conflict with the KEY SHARE locks that inserts
+                # referencing the tenant take.
+                head_row = conn.execute(
+                    select(_TENANTS.c.audit_seq, _TENANTS.c.audit_head)
+                    .where(_TENANTS.c.id == tid)
+                    .with_for_update(key_share=True, skip_locked=not wait)
+                ).first()
+                if head_row is None:
+                    continue
+                seq, head = head_row
+                events = conn.execute(
+                    select(_AUDIT)
+                    .where(_AUDIT.c.tenant_id == tid, _AUDIT.c.seq.is_(None))
+                    .order_by(_AUDIT.c.id)
+                    .limit(batch)
+                ).all()
+                if not events:
+                    continue
+                chained = []
+                for ev in events:
+                    seq += 1
+                    digest = audit_hash(SimpleNamespace(**{**ev._mapping, "seq": seq, "prev_hash": head}))
+                    chained.append({"b_id": ev.id, "b_seq": seq, "b_prev": head, "b_hash": digest})
+                    head = digest
+                done = conn.execute(
+                    update(_AUDIT)
+                    .where(_AUDIT.c.id == bindparam("b_id"), _AUDIT.c.seq.is_(None))
+                    .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), hash=bindparam("b_hash")),
+                    chained,
+                )
+                if conn.dialect.supports_sane_multi_rowcount and done.rowcount != len(chained):
+                    raise StorageError("audit events were sealed twice", code="audit.seal_race")
+                conn.execute(
+                    update(_TENANTS).where(_TENANTS.c.id == tid).values(audit_seq=seq, audit_head=head)
+                )
+                sealed += len(chained)
+        return sealed
+
+    def run_sealer(self, stop: threading.Event, interval: float) -> None:
+        """Seal every ``interval`` seconds until ``stop`` is set, then once more (a thread body)."""
+        while not stop.wait(interval):
+            try:
+                self.seal_audit(wait=False)
+            except Exception as exc:  # keep sealing: the next round retries these events
+                log.warning("audit sealing failed", extra={"error": type(exc).__name__})
+        self.seal_audit(wait=True)
 
     def verify_audit(self, tenant_slug: str | None = None) -> list[dict[str, Any]]:
         """Recompute every tenant's chain; raises :class:`VerificationError` at the first break."""
         from didkit_py.errors import VerificationError
 
+        self.seal_audit()
         out = []
         with self.sessions() as s:
             q = select(Tenant).order_by(Tenant.slug)
@@ -1162,10 +1250,12 @@ class IssuerService:
             for t in s.scalars(q):
                 prev, seq = GENESIS, 0
                 for ev in s.scalars(
-                    select(AuditEvent).where(AuditEvent.tenant_id == t.id).order_by(AuditEvent.seq)
+                    select(AuditEvent)
+                    .where(AuditEvent.tenant_id == t.id, AuditEvent.seq.is_not(None))
+                    .order_by(AuditEvent.seq)
                 ).yield_per(1000):
                     seq += 1
-                    if ev.seq != seq:
+                    if ev.seq != seq or ev.prev_hash is None or ev.hash is None:
                         raise VerificationError(f"tenant {t.slug}: event {seq} is missing", code="audit.gap")
                     if not _eq(ev.prev_hash, prev) or not _eq(ev.hash, audit_hash(ev)):
                         raise VerificationError(
@@ -1255,11 +1345,13 @@ class IssuerService:
         return out
 
     def audit_events(self, principal: Principal, *, limit: int = 100) -> list[dict[str, Any]]:
+        """The tenant's latest events, newest first (``seq``/``hash`` null while being sealed)."""
+        self.seal_audit(principal.tenant_id, wait=False)
         with self.sessions() as s:
             rows = s.scalars(
                 select(AuditEvent)
                 .where(AuditEvent.tenant_id == principal.tenant_id)
-                .order_by(AuditEvent.seq.desc())
+                .order_by(AuditEvent.id.desc())
                 .limit(max(1, min(limit, 1000)))
             )
             return [audit_body(e) | {"hash": e.hash} for e in rows]
@@ -1278,6 +1370,9 @@ class IssuerService:
 
 
 _ENTRIES: Any = StatusEntry.__table__
+_AUDIT: Any = AuditEvent.__table__
+_TENANTS: Any = Tenant.__table__
+_CREDENTIALS: Any = IssuedCredential.__table__
 
 
 def _stored_list(lst: StatusList) -> Any:
@@ -1291,7 +1386,8 @@ class _DidRef:
     did: str
 
 
-def audit_body(ev: AuditEvent) -> dict[str, Any]:
+def audit_body(ev: Any) -> dict[str, Any]:
+    """What an event's hash covers; ``ev`` is an :class:`AuditEvent` or a row with its columns."""
     return {
         "tenant": ev.tenant_id,
         "seq": ev.seq,
@@ -1306,7 +1402,7 @@ def audit_body(ev: AuditEvent) -> dict[str, Any]:
     }
 
 
-def audit_hash(ev: AuditEvent) -> str:
+def audit_hash(ev: Any) -> str:
     """SHA-256 over the canonical JSON of the event including the previous hash."""
     return sha256_hex(canonical_json(audit_body(ev)))
 

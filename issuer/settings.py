@@ -61,6 +61,9 @@ class IssuerSettings(BaseSettings):
     #: secp256k1 secret (hex) of the account that pays gas for the issuer's registry
     #: meta-transactions; the DIDs' controller keys sign, this account relays.
     chain_relayer_key: SecretStr | None = None
+    #: The tenant whose did:web is the host's own: provisioning a did:web for it yields
+    #: ``did:web:<host>`` (served at ``/.well-known/did.json``) instead of ``did:web:<host>:<tenant>``.
+    host_tenant: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -126,6 +126,19 @@ async def test_oid4vc_ts_client_completes_the_pre_authorized_flow(
             "batch": 2,
         },
     )
+    # Every request at the URL the spec names, first time, no error on the way (RFC 8414 §3.1 and
+    # OpenID4VCI §12.2.2: the well-known suffix goes between host and the issuer's path).
+    expected = [("GET", f"/acme/offers/{offer['offer_id']}")] if by_reference else []
+    expected += [
+        ("GET", "/.well-known/openid-credential-issuer/acme"),
+        ("GET", "/.well-known/oauth-authorization-server/acme"),
+        ("POST", "/acme/token"),
+        ("POST", "/acme/nonce"),
+        ("POST", "/acme/nonce"),
+        ("POST", "/acme/credential"),
+    ]
+    assert [(r["method"], r["path"]) for r in out["requests"]] == expected
+    assert all(r["status"] == 200 for r in out["requests"])
     assert out["version"] == "V1"  # the library recognised our metadata as OpenID4VCI 1.0
     assert out["offer"]["credential_issuer"] == f"{base}/acme"
     assert out["authorizationServer"] == f"{base}/acme"

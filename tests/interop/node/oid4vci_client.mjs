@@ -9,6 +9,7 @@
 // stdin:  {offer: "openid-credential-offer://…", txCode?, holderJwk?: private JWK,
 //          alg?: "EdDSA"|"ES256", batch?: n, replay?: bool}
 // stdout: {credentials, jwk, offer, issuerMetadata, authorizationServer, tokenResponse, version,
+//          requests: [{method, path, status}] (every HTTP request the library made),
 //          replay?: {status, error}} — or, when the token request fails, {tokenError: {status, error}}
 //          (the OAuth error response as the library parsed it).
 import {createHash, randomBytes} from 'node:crypto';
@@ -41,10 +42,14 @@ export async function run({offer, txCode, holderJwk, alg = 'EdDSA', batch = 1, r
     privateKey = pair.privateKey;
     publicJwk = await exportJWK(pair.publicKey);
   }
+  const requests = [];  // what the library asked for, to check it against the spec
   const callbacks = {
     fetch: async (input, init) => {
       onlyLoopback(input);
-      return fetch(input, init);
+      const res = await fetch(input, init);
+      const url = new URL(typeof input === 'string' ? input : input.url);
+      requests.push({method: init?.method || 'GET', path: url.pathname, status: res.status});
+      return res;
     },
     hash: (data, name) => new Uint8Array(createHash(HASHES[name]).update(data).digest()),
     generateRandom: n => new Uint8Array(randomBytes(n)),
@@ -69,7 +74,7 @@ export async function run({offer, txCode, holderJwk, alg = 'EdDSA', batch = 1, r
     if(!e.errorResponse) {
       throw e;
     }
-    return {tokenError: {status: e.response.status, error: e.errorResponse}};
+    return {tokenError: {status: e.response.status, error: e.errorResponse}, requests};
   }
   const {accessTokenResponse, authorizationServer} = token;
   const credentialConfigurationId = credentialOffer.credential_configuration_ids[0];
@@ -108,6 +113,7 @@ export async function run({offer, txCode, holderJwk, alg = 'EdDSA', batch = 1, r
     }
   }
   return {
+    requests,
     replay: replayed,
     credentials: (body.credentials || []).map(c => c.credential),
     jwk: publicJwk,

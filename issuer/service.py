@@ -16,8 +16,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -903,8 +903,9 @@ class IssuerService:
                 out = secured
             serialized = json.dumps(out, separators=(",", ":"))
             digest = sha256_hex(secured if isinstance(secured, str) else canonical_json(secured))
-            s.add(
-                IssuedCredential(
+            # Core, not the ORM's unit of work: this is the hot path and nothing reads it back.
+            s.connection().execute(
+                insert(_CREDENTIALS).values(
                     id=cred_id,
                     tenant_id=principal.tenant_id,
                     template_id=template.id if template else None,
@@ -917,7 +918,6 @@ class IssuerService:
                     created_at=now,
                 )
             )
-            s.flush()
             self._audit(
                 s,
                 principal.tenant_id,

@@ -115,6 +115,7 @@ def test_audit_anchor_detects_a_rewritten_log(chain: TestChain, tmp_path: Path) 
     assert [(a["tenant"], a["events"]) for a in anchored] == [("acme", 2)]
     svc.create_api_key("acme", name="b", scopes=["issue"])  # more events after the anchor
     assert svc.verify_anchors()[0]["seq"] == 2
+    svc.seal_audit()
     # An insider rewrites event 2 and recomputes the whole chain: the log alone looks intact...
     with svc.sessions.begin() as s:
         t = s.scalar(select(Tenant))

@@ -8,15 +8,18 @@ Routes (OpenAPI at ``/docs``):
   ``POST /credentials/status``; ``/dids``, ``/templates``, ``/api-keys``, ``/audit``, ``/offers``.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
+import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from datetime import UTC
 from email.utils import format_datetime
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Body, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -28,6 +31,7 @@ from .db import make_engine, make_sessionmaker, migrate
 from .secrets_ import ApiKeyHasher, KeyWrapper
 from .service import AuthError, Conflict, IssuerService, Principal
 from .settings import IssuerSettings
+from .status_publish import etag_matches
 
 __all__ = ["AppContext", "create_app"]
 
@@ -207,10 +211,33 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
             host_tenant=settings.host_tenant,
         )
     ctx = AppContext(settings, service)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Each worker seals its tenants' new audit events in the background; on shutdown it
+        # seals once more, so a clean stop leaves nothing unchained.
+        stop = threading.Event()
+        sealer = None
+        if settings.audit_seal_seconds > 0:
+            sealer = threading.Thread(
+                target=service.run_sealer,
+                args=(stop, settings.audit_seal_seconds),
+                name="audit-sealer",
+                daemon=True,
+            )
+            sealer.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if sealer is not None:
+                await anyio.to_thread.run_sync(sealer.join, 30.0)
+
     app = FastAPI(
         title="didkit-py issuer",
         version="0.1.0",
         description="Issue W3C Verifiable Credentials over VC-API and OpenID4VCI, per tenant.",
+        lifespan=lifespan,
     )
     app.state.ctx = ctx
 
@@ -407,7 +434,7 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
             "ETag": etag,
             "Last-Modified": format_datetime(updated.astimezone(UTC), usegmt=True),
         }
-        if if_none_match is not None and if_none_match.strip() == etag:
+        if if_none_match is not None and etag_matches(if_none_match, etag):
             return Response(status_code=304, headers=headers)
         return Response(raw, media_type=media_type, headers=headers)
 

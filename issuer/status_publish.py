@@ -34,7 +34,7 @@ from .db import IssuerDid, StatusEntry, StatusList, Tenant
 if TYPE_CHECKING:
     from .service import IssuerService
 
-__all__ = ["TSL_PURPOSE", "republish", "sign_new_list", "sign_status_list"]
+__all__ = ["TSL_PURPOSE", "etag_matches", "republish", "sign_new_list", "sign_status_list"]
 
 #: The ``purpose`` of an IETF Token Status List (SD-JWT VC) in the status tables.
 TSL_PURPOSE = "token-status-list"
@@ -137,3 +137,18 @@ def republish(service: IssuerService, s: Session, list_ids: Iterable[str], *, te
         assert lst is not None
         sign_status_list(service, s, lst, tenant_slug=tenant_slug)
     s.flush()
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header matches ``etag`` (RFC 9110 §13.1.2).
+
+    The header is ``*`` or a comma-separated list of entity tags; ``If-None-Match`` compares
+    weakly, so ``W/"x"`` matches ``"x"``. Anything malformed simply does not match.
+    """
+    value = if_none_match.strip()
+    if value == "*":
+        return True
+    if len(value) > 8192:
+        return False
+    opaque = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == opaque for tag in value.split(","))

@@ -15,6 +15,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 import issuer.status_publish as status_publish
@@ -216,3 +218,40 @@ def test_concurrent_changes_on_one_list_all_reach_the_signed_list(api: Api, gate
     assert all(bits.get(int(e["statusListIndex"])) == 1 for e in entries)
     [lst] = [x for x in _lists(api) if x.purpose == "revocation"]
     assert lst.signed_version == lst.version == 6
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_etag_matches_never_raises(header: str) -> None:
+    etag = '"0123456789abcdef"'
+    got = status_publish.etag_matches(header, etag)
+    assert got == (header.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in header.split(",")])
+
+
+@pytest.mark.parametrize(
+    ("header", "match"),
+    [
+        ('"abc"', True),
+        ('W/"abc"', True),  # If-None-Match uses the weak comparison
+        ('"x", "abc"', True),
+        (' "x" ,W/"abc" ', True),
+        ("*", True),
+        ('"abcd"', False),
+        ("abc", False),
+        ("", False),
+        ('"x", "y"', False),
+    ],
+)
+def test_etag_matches(header: str, match: bool) -> None:
+    assert status_publish.etag_matches(header, '"abc"') is match
+
+
+def test_status_list_304_for_any_listed_or_weak_tag(api: Api) -> None:
+    _template(api, "b", "eddsa-rdfc-2022")
+    vc = _issue(api, "b")
+    path = vc["credentialStatus"][0]["statusListCredential"].removeprefix(BASE)
+    etag = api.client.get(path).headers["etag"]
+    for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        r = api.client.get(path, headers={"If-None-Match": header})
+        assert r.status_code == 304 and r.headers["etag"] == etag and not r.content
+    assert api.client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200

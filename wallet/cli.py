@@ -444,47 +444,219 @@ def keyring_forget(json_out: JsonOpt = False) -> None:
 @did_app.command("list")
 @handle_errors
 def did_list(json_out: JsonOpt = False) -> None:
-    """List holder DIDs.  Example:  wallet did list"""
+    """List holder DIDs (did:ethr ones with whether their key is anchored on the chain).
+
+    Example:  wallet did list
+    """
     with _open(_settings(), quiet=json_out) as store:
         ids = store.records("identity")
     rows = [
-        {"id": r.id, "did": r.data["did"], "key_type": r.data["key_type"], "default": r.data.get("default")}
+        {
+            "id": r.id,
+            "did": r.data["did"],
+            "method": r.data.get("method", "key"),
+            "key_type": r.data["key_type"],
+            "verification_method": r.data.get("verification_method"),
+            "default": r.data.get("default"),
+            **({"anchored": r.data.get("anchored")} if r.data.get("method") == "ethr" else {}),
+        }
         for r in ids
     ]
     if json_out:
         print_json(rows)
         return
     table = Table(title="Holder DIDs")
-    for col in ("id", "did", "key", "default"):
-        table.add_column(col)
+    for col in ("id", "did", "key", "default", "on chain"):
+        table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["id"][:8], r["did"], r["key_type"], "yes" if r["default"] else "")
+        chain = "" if r["method"] != "ethr" else ("anchored" if r.get("anchored") else "not anchored")
+        table.add_row(r["id"][:8], r["did"], r["key_type"], "yes" if r["default"] else "", chain)
     out_console.print(table)
+
+
+RelayerKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--relayer-key",
+        metavar="FILE",
+        help="did:ethr: a secp256k1 key file (didkit key format) of an account that pays the gas; "
+        "the holder key only signs. Default: the dev account on dev chains (1337, 31337), else "
+        "the holder's own address pays and must hold ETH.",
+    ),
+]
+_DEV_CHAIN_IDS = (1337, 31337)
+#: How long the anchored key stays valid on the registry (10 years; ``--validity`` changes it).
+_DEFAULT_VALIDITY = 10 * 365 * 24 * 3600
 
 
 @did_app.command("new")
 @handle_errors
 def did_new(
-    method: Annotated[str, typer.Option("--method", help="key or jwk.")] = "key",
-    key_type: Annotated[str, typer.Option("--key-type", help="Ed25519, P-256 or secp256k1.")] = "Ed25519",
+    method: Annotated[str, typer.Option("--method", help="key, jwk or ethr.")] = "key",
+    key_type: Annotated[
+        str | None,
+        typer.Option("--key-type", help="Ed25519, P-256 or secp256k1 (default Ed25519; secp256k1 for ethr)."),
+    ] = None,
     default: Annotated[bool, typer.Option("--default", help="Use it from now on.")] = False,
+    anchor: Annotated[
+        bool,
+        typer.Option(
+            "--anchor",
+            help="did:ethr: publish the holder key on the registry right away (see `wallet did anchor`).",
+        ),
+    ] = False,
+    relayer_key: RelayerKeyOpt = None,
+    validity: Annotated[
+        int, typer.Option("--validity", min=60, help="did:ethr: seconds the anchored key stays valid.")
+    ] = _DEFAULT_VALIDITY,
     json_out: JsonOpt = False,
 ) -> None:
-    """Create another holder DID.  Example:  wallet did new --method jwk --key-type P-256 --default"""
-    if method not in ("key", "jwk"):
-        raise typer.BadParameter("--method must be key or jwk")
-    with _open(_settings(), quiet=json_out) as store:
+    """Create another holder DID.
+
+    did:ethr is did:ethr:<network>:<address> on the chain DIDKIT_CHAIN_URL / _REGISTRY / _ID
+    name (the network is DIDKIT_CHAIN_NAME, else the hex chain id), with a new secp256k1 key.
+    Until its key is anchored (--anchor, or `wallet did anchor` later) the DID document holds
+    only an address, which issuers and verifiers cannot check proofs against.
+
+    Examples:  wallet did new --method jwk --key-type P-256 --default
+               wallet did new --method ethr --anchor --default
+               wallet did new --method ethr --anchor --relayer-key payer.json
+    """
+    if method not in ("key", "jwk", "ethr"):
+        raise typer.BadParameter("--method must be key, jwk or ethr")
+    if method != "ethr" and (anchor or relayer_key is not None):
+        raise typer.BadParameter("--anchor and --relayer-key are for --method ethr")
+    kt = _key_type(key_type or ("secp256k1" if method == "ethr" else "Ed25519"))
+    if method == "ethr" and kt is not KeyType.SECP256K1:
+        raise typer.BadParameter("did:ethr holder keys are secp256k1")
+    settings = _settings()
+    chain = _chain_config() if method == "ethr" else None
+    relayer = _load_relayer(relayer_key, chain) if anchor and chain is not None else None
+    tx: dict[str, Any] | None = None
+    with _open(settings, quiet=json_out) as store:
         rec = core.create_identity(
             store,
-            method="jwk" if method == "jwk" else "key",
-            key_type=_key_type(key_type),
+            method="ethr" if method == "ethr" else ("jwk" if method == "jwk" else "key"),
+            key_type=kt,
             now=_now(),
             make_default=default or None,  # type: ignore[arg-type]
+            chain=chain,
         )
+        if anchor:
+            rec, tx = _anchor(settings, store, rec, relayer, validity, quiet=json_out)
+    info = _identity_info(rec, tx)
     if json_out:
-        print_json({"id": rec.id, "did": rec.data["did"]})
+        print_json(info)
         return
     out_console.print(rec.data["did"], highlight=False)
+    if method == "ethr" and not anchor:
+        err_console.print(
+            f"Not anchored yet: run `wallet did anchor {rec.id[:8]}` before using it to receive credentials.",
+            highlight=False,
+        )
+    elif tx is not None:
+        err_console.print(
+            f"Key anchored as {escape(str(info['verification_method']))} (block {tx['blockNumber']})."
+        )
+
+
+@did_app.command("anchor")
+@handle_errors
+def did_anchor(
+    identity: Annotated[
+        str, typer.Argument(metavar="ID", help="The identity's id (first characters) or its DID.")
+    ],
+    relayer_key: RelayerKeyOpt = None,
+    validity: Annotated[
+        int, typer.Option("--validity", min=60, help="Seconds the anchored key stays valid.")
+    ] = _DEFAULT_VALIDITY,
+    json_out: JsonOpt = False,
+) -> None:
+    """Publish a did:ethr holder key on the registry (did/pub/Secp256k1/sigAuth/hex), so its DID
+    resolves with a verification method issuers and verifiers can check proofs against.
+
+    Safe to run again: when the chain already shows the key nothing is sent (it also repairs a
+    run interrupted after the transaction).
+
+    Examples:  wallet did anchor 3f2a
+               wallet did anchor did:ethr:0x539:0xAbC... --relayer-key payer.json
+    """
+    settings = _settings()
+    chain = _chain_config()
+    relayer = _load_relayer(relayer_key, chain)
+    with _open(settings, quiet=json_out) as store:
+        rec = (
+            core.default_identity(store, identity)
+            if identity.startswith("did:")
+            else store.get(identity, "identity")
+        )
+        rec, tx = _anchor(settings, store, rec, relayer, validity, quiet=json_out)
+    info = _identity_info(rec, tx)
+    if json_out:
+        print_json(info)
+        return
+    out_console.print(
+        f"{rec.data['did']}: key {'anchored' if tx else 'already on the chain'} as "
+        f"{info['verification_method']}" + (f" (block {tx['blockNumber']})" if tx else ""),
+        highlight=False,
+    )
+
+
+def _identity_info(rec: Any, tx: dict[str, Any] | None) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "id": rec.id,
+        "did": rec.data["did"],
+        "verification_method": rec.data["verification_method"],
+    }
+    if rec.data.get("method") == "ethr":
+        info.update(
+            address=rec.data["address"],
+            chain_id=rec.data["chain_id"],
+            anchored=rec.data.get("anchored"),
+            transaction=tx,
+        )
+    return info
+
+
+def _chain_config() -> Any:
+    from didkit_py.registry.settings import ChainSettings
+
+    return ChainSettings().to_config()
+
+
+def _load_relayer(path: Path | None, chain: Any) -> Any:
+    """The account that pays for the anchoring transaction (None: the holder pays)."""
+    from didkit_py.keys import key_pair_from_secret, load_key_file
+
+    if path is not None:
+        kp = load_key_file(path)
+        if kp.key_type is not KeyType.SECP256K1 or kp.secret_key is None:
+            raise InvalidInput("--relayer-key must be a secp256k1 key with its secret", code="wallet.relayer")
+        return kp
+    if chain.chain_id in _DEV_CHAIN_IDS:
+        from didkit_py.registry.devchain import DEV_MNEMONIC, DevChain
+
+        return key_pair_from_secret(KeyType.SECP256K1, DevChain._derive_keys(DEV_MNEMONIC, 1)[0])
+    return None
+
+
+def _anchor(
+    settings: WalletSettings, store: WalletStore, rec: Any, relayer: Any, validity: int, *, quiet: bool
+) -> tuple[Any, dict[str, Any] | None]:
+    from didkit_py.did.ethr import EthrMethod
+    from didkit_py.registry.client import RegistryClient
+
+    cfg = _chain_config()
+
+    async def go() -> tuple[Any, dict[str, Any] | None]:
+        async with _http(settings) as http:
+            method = EthrMethod([cfg.network()], http=http, timeout=cfg.timeout)
+            with RegistryClient(cfg) as client, _progress("anchoring the key on the chain", quiet=quiet):
+                return await core.anchor_identity(
+                    store, rec, client=client, method=method, relayer=relayer, validity=validity, now=_now()
+                )
+
+    return _run(go())
 
 
 # --------------------------------------------------------------------------- credentials
@@ -1086,12 +1258,17 @@ def receive(
     settings = _settings()
     offer = _link_from(offer, what="offer")
     with _open(settings, quiet=json_out) as store:
-        signer = core.identity_signer(core.default_identity(store))
+        holder = core.default_identity(store)
 
         async def go() -> list[str]:
             async with _http(settings) as http:
                 from didkit_py.oid4vc import vci
 
+                # A did:ethr holder: check on the chain first that the key is published there.
+                with _progress(
+                    "checking the holder DID", quiet=json_out or holder.data.get("method") != "ethr"
+                ):
+                    signer = await core.current_signer(holder, _resolver(settings, http))
                 client = vci.PreAuthorizedClient(http, allow_loopback_http=settings.allow_loopback_http)
                 with _progress("fetching the offer", quiet=json_out) as p:
                     off = await client.resolve_offer(offer)

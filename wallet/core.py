@@ -26,21 +26,29 @@ from .store import Record, WalletStore
 if TYPE_CHECKING:  # imported where used: `wallet list` should not pay for the verifier and OpenID stacks
     import httpx
 
+    from didkit_py.did import Resolver
+    from didkit_py.did.types import DidMethod
     from didkit_py.exchange import HeldCredential
+    from didkit_py.keys import KeyPair
     from didkit_py.oid4vc import vci
     from didkit_py.oid4vc.vp import AuthorizationRequest
+    from didkit_py.registry.client import ChainConfig, RegistryClient
     from verifier import VerificationReport, Verifier
 
 __all__ = [
+    "ETHR_HOLDER_PURPOSE",
     "Disclosure",
     "OpenChoice",
     "PlannedPresentation",
     "SelectionError",
+    "anchor_identity",
     "choose_dcql_queries",
     "claims_view",
     "create_identity",
     "credential_summary",
+    "current_signer",
     "default_identity",
+    "ethr_key_vm",
     "flatten",
     "held_credential",
     "held_credentials",
@@ -73,18 +81,41 @@ def iso(dt: datetime | None) -> str | None:
 def create_identity(
     store: WalletStore,
     *,
-    method: Literal["key", "jwk"] = "key",
+    method: Literal["key", "jwk", "ethr"] = "key",
     key_type: KeyType = KeyType.ED25519,
     now: datetime,
     make_default: bool | None = None,
+    chain: ChainConfig | None = None,
 ) -> Record:
-    """A new holder DID (did:key or did:jwk) whose private key is stored encrypted."""
+    """A new holder DID whose private key is stored encrypted.
+
+    did:key / did:jwk are derived from the key. did:ethr (``chain`` required, secp256k1 only) is
+    ``did:ethr:<network>:<address>`` on that chain — the network's name when configured, else
+    its hex chain id — and needs no transaction to exist; its document then has only the
+    ``#controller`` ``EcdsaSecp256k1RecoveryMethod2020`` (an address, no public key), which our
+    verifiers and issuers cannot check a signature against, so it is usable for key binding
+    only after :func:`anchor_identity` publishes the key.
+    """
     if key_type not in (KeyType.ED25519, KeyType.P256, KeyType.SECP256K1):
         raise UnsupportedError(
             f"holder keys must be Ed25519, P-256 or secp256k1, not {key_type}", code="wallet.key_type"
         )
-    kp = generate_key(key_type)
-    signer = signer_for_key(kp, method=method)
+    extra: dict[str, Any] = {}
+    if method == "ethr":
+        if chain is None:
+            raise InvalidInput("did:ethr needs the chain configuration", code="wallet.chain")
+        if key_type is not KeyType.SECP256K1:
+            raise UnsupportedError("did:ethr holder keys are secp256k1", code="wallet.key_type")
+        from didkit_py.registry.client import address_from_public_key
+
+        kp = generate_key(key_type)
+        address = address_from_public_key(kp.public_key)
+        did = f"did:ethr:{chain.name or hex(chain.chain_id)}:{address}"
+        signer = Signer(kp, f"{did}#controller")
+        extra = {"address": address, "chain_id": chain.chain_id, "anchored": None}
+    else:
+        kp = generate_key(key_type)
+        signer = signer_for_key(kp, method=method)
     existing = store.records("identity")
     default = make_default if make_default is not None else not existing
     with store.transaction():
@@ -102,9 +133,103 @@ def create_identity(
                 "private_jwk": private_jwk(kp),
                 "created": iso(now),
                 "default": default,
+                **extra,
             },
         )
     return store.get(rid, "identity")
+
+
+#: The registry attribute that anchors a holder key: ``sigAuth`` lists it under both
+#: ``authentication`` and ``assertionMethod`` (an ``EcdsaSecp256k1VerificationKey2019``).
+ETHR_HOLDER_PURPOSE = "sigAuth"
+
+
+def ethr_key_vm(document: Mapping[str, Any], public_key: bytes) -> str | None:
+    """The id of the verification method in a did:ethr document that holds ``public_key``
+    and is listed for ``authentication`` (what key binding proves), if any."""
+    from didkit_py.did import public_key_from_vm
+
+    auth = {a if isinstance(a, str) else a.get("id") for a in document.get("authentication") or []}
+    for vm in document.get("verificationMethod") or []:
+        if not isinstance(vm, Mapping) or vm.get("id") not in auth:
+            continue
+        try:
+            kt, pk = public_key_from_vm(vm)
+        except DidkitError:
+            continue  # e.g. the #controller recovery method: an address, no key
+        if kt is KeyType.SECP256K1 and pk == public_key:
+            return str(vm["id"])
+    return None
+
+
+async def anchor_identity(
+    store: WalletStore,
+    rec: Record,
+    *,
+    client: RegistryClient,
+    method: DidMethod,
+    relayer: KeyPair | None,
+    validity: int,
+    now: datetime,
+) -> tuple[Record, dict[str, Any] | None]:
+    """Publish a did:ethr holder's own key on the registry so the DID resolves with a method
+    issuers and verifiers can check (``did/pub/Secp256k1/sigAuth/hex``), and record its id.
+
+    Idempotent: when the chain already shows the key (an earlier run, perhaps interrupted after
+    the transaction) nothing is sent. The holder's key signs; a ``relayer`` pays the gas through
+    the registry's signed meta-transaction, else the holder's address must hold ETH. Returns the
+    updated record and the transaction (None when nothing was sent).
+    """
+    if rec.data.get("method") != "ethr":
+        raise InvalidInput("only did:ethr identities are anchored on a chain", code="wallet.not_ethr")
+    if rec.data.get("chain_id") != client.config.chain_id:
+        raise InvalidInput(
+            f"this identity lives on chain {rec.data.get('chain_id')}, the configured chain is "
+            f"{client.config.chain_id} (DIDKIT_CHAIN_ID)",
+            code="wallet.chain",
+        )
+    from didkit_py.registry.client import key_attribute
+
+    kp = key_pair_from_jwk(rec.data["private_jwk"])
+    did = rec.data["did"]
+    vm_id = ethr_key_vm((await method.resolve(did)).document, kp.public_key)
+    tx: dict[str, Any] | None = None
+    if vm_id is None:
+        name, value = key_attribute(KeyType.SECP256K1, kp.public_key, purpose=ETHR_HOLDER_PURPOSE)
+        if relayer is None:
+            result = client.set_attribute(did, kp, name, value, validity)
+        else:
+            sig = client.sign_set_attribute(did, kp, name, value, validity)
+            result = client.set_attribute_signed(did, sig, name, value, relayer, validity)
+        tx = {"transactionHash": result.transaction_hash, "blockNumber": result.block_number}
+        vm_id = ethr_key_vm((await method.resolve(did)).document, kp.public_key)
+        if vm_id is None:
+            from didkit_py.errors import ResolutionError
+
+            raise ResolutionError(
+                "the registry does not show the key just published", code="wallet.ethr_anchor"
+            )
+    anchored = {"chain_id": client.config.chain_id, "at": iso(now), **(tx or {})}
+    if rec.data.get("anchored") and tx is None:
+        anchored = {**rec.data["anchored"], "checked": iso(now)}
+    rid = store.put("identity", {**rec.data, "verification_method": vm_id, "anchored": anchored}, id=rec.id)
+    return store.get(rid, "identity"), tx
+
+
+async def current_signer(rec: Record, resolver: Resolver) -> Signer:
+    """The signer for key binding, checked against the chain for did:ethr (the method id can
+    change when other attributes are revoked; an owner change or revocation drops it)."""
+    kp = key_pair_from_jwk(rec.data["private_jwk"])
+    if rec.data.get("method") != "ethr":
+        return Signer(kp, rec.data["verification_method"])
+    vm_id = ethr_key_vm((await resolver.resolve(rec.data["did"])).document, kp.public_key)
+    if vm_id is None:
+        raise UnsupportedError(
+            f"{rec.data['did']} does not publish this wallet's key on the chain, so issuers and "
+            f"verifiers cannot check its proofs: run `wallet did anchor {rec.id[:8]}`",
+            code="wallet.ethr_unanchored",
+        )
+    return Signer(kp, vm_id)
 
 
 def default_identity(store: WalletStore, did: str | None = None) -> Record:

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from didkit_py.credentials import Signer, issue, signer_for_key
 from didkit_py.did import default_resolver
-from didkit_py.keys import KeyType, generate_key, key_pair_from_jwk, public_jwk
+from didkit_py.keys import KeyPair, KeyType, generate_key, key_pair_from_jwk, public_jwk
 from didkit_py.oid4vc import vci, vp
 from didkit_py.suites.sd_jwt import issue_sd_jwt_vc
 from verifier import Policies, Verifier
@@ -264,10 +264,14 @@ class IssuerApp:
     tokens: dict[str, str] = field(default_factory=dict)
     nonces: set[str] = field(default_factory=set)
     issued: int = 0
+    #: Extra DID methods for checking proofs (e.g. did:ethr on a test chain).
+    did_methods: tuple[Any, ...] = ()
+    #: What each checked proof's key and DID URL were (the tests look at them).
+    proofs: list[vci.ProofCheck] = field(default_factory=list)
 
     def app(self) -> FastAPI:
         api = FastAPI()
-        resolver = default_resolver()
+        resolver = default_resolver(extra_methods=self.did_methods, cache_ttl=0)
 
         @api.get("/.well-known/openid-credential-issuer")
         async def metadata() -> dict[str, Any]:
@@ -280,17 +284,17 @@ class IssuerApp:
                     "pid_sd_jwt": {
                         "format": "dc+sd-jwt",
                         "vct": PID_VCT,
-                        "cryptographic_binding_methods_supported": ["jwk", "did:key"],
+                        "cryptographic_binding_methods_supported": ["jwk", "did:key", "did:ethr"],
                         "proof_types_supported": {
-                            "jwt": {"proof_signing_alg_values_supported": ["EdDSA", "ES256"]}
+                            "jwt": {"proof_signing_alg_values_supported": ["EdDSA", "ES256", "ES256K"]}
                         },
                         "credential_metadata": {"display": [{"name": "Personal ID"}]},
                     },
                     "degree_bbs": {
                         "format": "ldp_vc",
-                        "cryptographic_binding_methods_supported": ["did:key"],
+                        "cryptographic_binding_methods_supported": ["did:key", "did:ethr"],
                         "proof_types_supported": {
-                            "jwt": {"proof_signing_alg_values_supported": ["EdDSA", "ES256"]}
+                            "jwt": {"proof_signing_alg_values_supported": ["EdDSA", "ES256", "ES256K"]}
                         },
                         "credential_metadata": {"display": [{"name": "University Degree"}]},
                     },
@@ -357,9 +361,9 @@ class IssuerApp:
                     {"error": "invalid_proof", "error_description": str(exc)}, status_code=400
                 )
             self.issued += 1
+            self.proofs.append(check)
             if cid == "pid_sd_jwt":
-                holder = public_jwk(key_pair_from_jwk({"kty": "OKP", "crv": "Ed25519", "x": _x(check)}))
-                cred: Any = self.issuers.sd_jwt(holder)
+                cred: Any = self.issuers.sd_jwt(public_jwk(KeyPair(check.key_type, check.public_key)))
             else:
                 cred = self.issuers.bbs_credential(check.holder_did)
             return JSONResponse({"credentials": [{"credential": cred}]})
@@ -390,13 +394,6 @@ class IssuerApp:
         if by_reference:
             return vci.credential_offer_uri(offer_uri=f"{self.base}/offers/{oid}")
         return vci.credential_offer_uri(offer)
-
-
-def _x(check: vci.ProofCheck) -> str:
-    from didkit_py._encoding import b64url_encode
-
-    assert check.key_type == KeyType.ED25519
-    return b64url_encode(check.public_key)
 
 
 def run(coro: Any) -> Any:

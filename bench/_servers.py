@@ -50,6 +50,7 @@ __all__ = [
     "process_tree",
     "serve_issuer",
     "serve_verifier",
+    "tree_cpu_by_process",
     "tree_cpu_seconds",
     "tree_rss_bytes",
 ]
@@ -254,6 +255,11 @@ def _cpu(pid: int) -> float:
     return 0.0
 
 
+def tree_cpu_by_process(pid: int) -> dict[int, float]:
+    """User + system CPU seconds used so far by ``pid`` and each live descendant."""
+    return {p: _cpu(p) for p in process_tree(pid)}
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds used so far by ``pid`` and its live descendants."""
-    return sum(_cpu(p) for p in process_tree(pid))
+    return sum(tree_cpu_by_process(pid).values())

@@ -57,7 +57,7 @@ from _servers import (
     postgres_database,
     serve_issuer,
     serve_verifier,
-    tree_cpu_seconds,
+    tree_cpu_by_process,
     tree_rss_bytes,
 )
 
@@ -191,6 +191,10 @@ class Phase:
     wall: float = 0.0
     rss_peak: int = 0
     server_cpu: float = 0.0
+    #: CPU seconds per server process (supervisor, workers), busiest first.
+    process_cpu: list[float] = field(default_factory=list)
+    #: Server processes that were gone at the end (a worker that crashed or was killed).
+    exited: int = 0
     driver_cpu: float = 0.0
 
     def error(self, text: str) -> None:
@@ -256,12 +260,16 @@ async def drive(
                     phase.error(f"HTTP {r.status_code}: {r.text}")
 
         sampler = asyncio.create_task(sample_rss())
-        cpu0, drv0 = tree_cpu_seconds(server_pid), time.process_time()
+        cpu0, drv0 = tree_cpu_by_process(server_pid), time.process_time()
         start = time.perf_counter()
         deadline = start + seconds
         await asyncio.gather(*(client(http) for http in https))
         phase.wall = time.perf_counter() - start
-        phase.server_cpu = tree_cpu_seconds(server_pid) - cpu0
+        cpu1 = tree_cpu_by_process(server_pid)
+        per = [cpu1[p] - cpu0.get(p, 0.0) for p in cpu1]
+        phase.process_cpu = sorted(per, reverse=True)
+        phase.server_cpu = sum(per)
+        phase.exited = len(set(cpu0) - set(cpu1))
         phase.driver_cpu = time.process_time() - drv0
         stop.set()
         await sampler
@@ -297,6 +305,7 @@ def _reused(pool: Pool) -> Callable[[int], Pool]:
 def row(target: Target, clients: int, phase: Phase, workers: int) -> dict[str, Any]:
     lat = sorted(phase.latencies)
     n = len(lat)
+    wall = phase.wall or float("inf")
     return {
         "scenario": target.name,
         "service": target.service,
@@ -315,6 +324,8 @@ def row(target: Target, clients: int, phase: Phase, workers: int) -> dict[str, A
         "max_ms": _pct(lat, 1.0),
         "server_rss_peak_mib": phase.rss_peak / 2**20,
         "server_cpu_pct": 100.0 * phase.server_cpu / phase.wall if phase.wall > 0 else 0.0,
+        "server_process_cpu_pct": [round(100.0 * c / wall, 1) for c in phase.process_cpu],
+        "server_processes_exited": phase.exited,
         "driver_cpu_pct": 100.0 * phase.driver_cpu / phase.wall if phase.wall > 0 else 0.0,
         "pool_exhausted": phase.exhausted,
         "error_samples": phase.samples,
@@ -442,6 +453,11 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _per_worker(r: dict[str, Any]) -> str:
+    """CPU % of the busiest ``server_workers`` processes, e.g. ``95+4``: how evenly the work spread."""
+    return "+".join(f"{c:.0f}" for c in r["server_process_cpu_pct"][: r["server_workers"]]) or "-"
+
+
 def print_table(result: dict[str, Any]) -> None:
     m, c = result["machine"], result["config"]
     print(
@@ -452,7 +468,8 @@ def print_table(result: dict[str, Any]) -> None:
     print()
     head = (
         f"{'scenario':<14} {'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>6} {'err %':>6} {'RSS MiB':>8} {'srv CPU%':>8} {'drv CPU%':>8}"
+        f"{'p99 ms':>8} {'errors':>6} {'err %':>6} {'RSS MiB':>8} {'srv CPU%':>8} {'per worker':>11} "
+        f"{'drv CPU%':>8}"
     )
     print(head)
     print("-" * len(head))
@@ -465,11 +482,17 @@ def print_table(result: dict[str, Any]) -> None:
             f"{r['scenario']:<14} {r['clients']:>7} {r['requests']:>8} {r['throughput_per_s']:>8.1f} "
             f"{ms(r['p50_ms'])} {ms(r['p95_ms'])} {ms(r['p99_ms'])} {r['errors']:>6} "
             f"{100 * r['error_rate']:>6.2f} {r['server_rss_peak_mib']:>8.0f} {r['server_cpu_pct']:>8.0f} "
-            f"{r['driver_cpu_pct']:>8.0f}" + ("  (pool used up)" if r["pool_exhausted"] else "")
+            f"{_per_worker(r):>11} {r['driver_cpu_pct']:>8.0f}"
+            + ("  (pool used up)" if r["pool_exhausted"] else "")
         )
     for r in result["rows"]:
         for s in r["error_samples"]:
             print(f"  error in {r['scenario']} @{r['clients']}: {s}")
+        if r["server_processes_exited"]:
+            print(
+                f"  note: {r['server_processes_exited']} server process(es) exited during {r['scenario']} "
+                f"@{r['clients']} (uvicorn replaces a worker that dies or misses its 5 s health check)"
+            )
     t = result["target"]
     print()
     if not t["checked"]:

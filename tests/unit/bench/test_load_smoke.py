@@ -41,6 +41,8 @@ ROW_KEYS = {
     "max_ms",
     "server_rss_peak_mib",
     "server_cpu_pct",
+    "server_process_cpu_pct",
+    "server_processes_exited",
     "driver_cpu_pct",
     "pool_exhausted",
     "error_samples",
@@ -195,6 +197,9 @@ def test_every_scenario_runs_without_errors_json() -> None:
         assert r["p50_ms"] <= r["p95_ms"] <= r["p99_ms"] <= r["max_ms"]
         assert r["throughput_per_s"] > 0 and r["server_rss_peak_mib"] > 10
         assert not r["pool_exhausted"]
+        assert r["server_processes_exited"] == 0
+        assert r["server_process_cpu_pct"] == sorted(r["server_process_cpu_pct"], reverse=True)
+        assert sum(r["server_process_cpu_pct"]) == pytest.approx(r["server_cpu_pct"], abs=1.0)
     assert {r["server_workers"] for r in rows if r["service"] == "issuer"} == {2}
     # The issuer runs as uvicorn's supervisor plus two workers: more memory than one verifier.
     issuer_rss = min(r["server_rss_peak_mib"] for r in rows if r["service"] == "issuer")

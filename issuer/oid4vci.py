@@ -288,11 +288,16 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
 
     @app.post("/{tenant}/token", tags=["openid4vci"])
     async def token(tenant: str, request: Request) -> JSONResponse:
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        data = await request.form()
+        form = {k: v for k, v in data.items() if isinstance(v, str)}
         try:
             code, tx = parse_token_request(form)
         except InvalidInput as exc:
             raise OAuthError(exc.code.removeprefix("oid4vci."), str(exc)) from None
+        # RFC 8707 §2: a client may name the resource it wants a token for (oid4vc-ts sends the
+        # Credential Issuer identifier); this server issues tokens for its own issuer only.
+        if any(r != issuer_id(tenant) for r in data.getlist("resource")):
+            raise OAuthError("invalid_target", "the resource is not this credential issuer")
         return JSONResponse(await run_in_threadpool(_redeem, tenant, code, tx), headers=NO_STORE)
 
     def _redeem(tenant: str, code: str, tx: str | None) -> dict[str, Any]:

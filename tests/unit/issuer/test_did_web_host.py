@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -133,3 +134,22 @@ def test_a_path_did_web_made_before_the_setting_still_resolves(db: str) -> None:
 def test_host_tenant_setting_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIDKIT_ISSUER_HOST_TENANT", "acme")
     assert IssuerSettings().host_tenant == "acme"
+
+
+def test_admin_cli_provisions_the_host_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from issuer.cli import app as cli
+
+    monkeypatch.setenv("DIDKIT_ISSUER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("DIDKIT_ISSUER_KEK", new_kek())
+    monkeypatch.setenv("DIDKIT_ISSUER_PUBLIC_URL", "https://issuer.test")
+    monkeypatch.setenv("DIDKIT_ISSUER_HOST_TENANT", "acme")
+    runner = CliRunner()
+    for slug in ("acme", "globex"):
+        assert runner.invoke(cli, ["admin", "tenant-create", slug]).exit_code == 0
+    r = runner.invoke(cli, ["admin", "did-create", "acme", "--method", "web"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == "did:web:issuer.test"
+    r = runner.invoke(cli, ["admin", "did-create", "globex", "--method", "web"])
+    assert r.stdout.strip() == "did:web:issuer.test:globex"

@@ -52,6 +52,9 @@ class IssuerSettings(BaseSettings):
     nonce_ttl_seconds: int = Field(default=300, ge=1)
     status_list_length: int = Field(default=131_072, ge=8)
     status_cache_seconds: int = Field(default=60, ge=0)
+    #: How often each worker chains the audit events written since (IssuerService.seal_audit);
+    #: 0 turns the background sealer off (events are then sealed by verify/anchor/listing).
+    audit_seal_seconds: float = Field(default=1.0, ge=0)
     max_batch_size: int = Field(default=10, ge=1, le=100)
     auto_migrate: bool = True
     #: The registry chain for did:ethr (JSON-RPC URL); did:ethr is off when unset.

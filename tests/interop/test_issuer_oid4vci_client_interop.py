@@ -24,7 +24,7 @@ import pytest
 import uvicorn
 
 from didkit_py.credentials import derive, verify
-from didkit_py.did import default_resolver
+from didkit_py.did import default_resolver, did_key_from_public
 from didkit_py.keys import KeyType, generate_key, private_jwk, public_jwk
 from issuer import IssuerSettings, create_app
 
@@ -96,36 +96,49 @@ def _offer(base: str, h: dict[str, str], fmt: str, *, tx_code: bool) -> dict[str
         return dict(r.json())
 
 
+async def _check_subject(subject_id: str, holder_x: str, holder_did: str | None) -> None:
+    """The subject is the holder: its did:key (kid proofs) or its key's did:jwk (jwk proofs)."""
+    if holder_did is not None:
+        assert subject_id == holder_did
+        return
+    assert subject_id.startswith("did:jwk:")
+    doc = (await default_resolver().resolve(subject_id)).document
+    assert doc["verificationMethod"][0]["publicKeyJwk"]["x"] == holder_x
+
+
 def _jwt_payload(compact: str) -> dict[str, Any]:
     p64 = compact.split("~")[0].split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(p64 + "=" * (-len(p64) % 4))))
 
 
 @pytest.mark.parametrize(
-    ("fmt", "by_reference", "alg"),
+    ("fmt", "by_reference", "alg", "kid"),
     [
-        ("vc+jwt", True, "EdDSA"),
-        ("dc+sd-jwt", False, "ES256"),
-        ("bbs-2023", True, "EdDSA"),
-        ("eddsa-rdfc-2022", False, "ES256"),
+        ("vc+jwt", True, "EdDSA", False),
+        ("dc+sd-jwt", False, "ES256", False),
+        ("dc+sd-jwt", True, "EdDSA", True),
+        ("bbs-2023", True, "EdDSA", False),
+        ("eddsa-rdfc-2022", False, "ES256", False),
+        ("eddsa-rdfc-2022", True, "ES256", True),
     ],
 )
 async def test_oid4vc_ts_client_completes_the_pre_authorized_flow(
-    node: Any, server: tuple[str, dict[str, str]], fmt: str, by_reference: bool, alg: str
+    node: Any, server: tuple[str, dict[str, str]], fmt: str, by_reference: bool, alg: str, kid: bool
 ) -> None:
     base, h = server
     offer = _offer(base, h, fmt, tx_code=fmt in ("vc+jwt", "bbs-2023"))
     holder = generate_key(KeyType.ED25519 if alg == "EdDSA" else KeyType.P256)
-    out = node(
-        "oid4vci_client.mjs",
-        {
-            "offer": offer["deep_link"] if by_reference else offer["deep_link_by_value"],
-            "txCode": offer.get("tx_code"),
-            "holderJwk": private_jwk(holder),
-            "alg": alg,
-            "batch": 2,
-        },
-    )
+    holder_did = did_key_from_public(holder.key_type, holder.public_key)
+    request: dict[str, Any] = {
+        "offer": offer["deep_link"] if by_reference else offer["deep_link_by_value"],
+        "txCode": offer.get("tx_code"),
+        "holderJwk": private_jwk(holder),
+        "alg": alg,
+        "batch": 2,
+    }
+    if kid:  # the proof names the key by a did:key URL instead of carrying the JWK
+        request["holderKid"] = f"{holder_did}#{holder_did.removeprefix('did:key:')}"
+    out = node("oid4vci_client.mjs", request)
     # Every request at the URL the spec names, first time, no error on the way (RFC 8414 §3.1 and
     # OpenID4VCI §12.2.2: the well-known suffix goes between host and the issuer's path).
     expected = [("GET", f"/acme/offers/{offer['offer_id']}")] if by_reference else []
@@ -160,14 +173,13 @@ async def test_oid4vc_ts_client_completes_the_pre_authorized_flow(
             if fmt == "dc+sd-jwt":
                 assert payload["cnf"]["jwk"]["x"] == holder_x  # bound to the wallet's key
             else:
-                subject_id = payload["credentialSubject"]["id"]
-                doc = (await resolver.resolve(subject_id)).document
-                assert doc["verificationMethod"][0]["publicKeyJwk"]["x"] == holder_x
+                await _check_subject(
+                    payload["credentialSubject"]["id"], holder_x, holder_did if kid else None
+                )
         else:
             if fmt != "bbs-2023":
                 assert cred["credentialSubject"]["name"] == "Alice"
-            doc = (await resolver.resolve(cred["credentialSubject"]["id"])).document
-            assert doc["verificationMethod"][0]["publicKeyJwk"]["x"] == holder_x
+            await _check_subject(cred["credentialSubject"]["id"], holder_x, holder_did if kid else None)
 
 
 async def test_oid4vc_ts_client_reads_our_oauth_and_credential_errors(

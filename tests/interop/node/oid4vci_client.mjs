@@ -7,6 +7,7 @@
 // JWT signing with jose.
 //
 // stdin:  {offer: "openid-credential-offer://…", txCode?, holderJwk?: private JWK,
+//          holderKid?: DID URL of that key (proof header `kid` instead of `jwk`),
 //          alg?: "EdDSA"|"ES256", batch?: n, replay?: bool}
 // stdout: {credentials, jwk, offer, issuerMetadata, authorizationServer, tokenResponse, version,
 //          requests: [{method, path, status}] (every HTTP request the library made),
@@ -28,7 +29,7 @@ function onlyLoopback(input) {
   }
 }
 
-export async function run({offer, txCode, holderJwk, alg = 'EdDSA', batch = 1, replay = false}) {
+export async function run({offer, txCode, holderJwk, holderKid, alg = 'EdDSA', batch = 1, replay = false}) {
   // Our issuer runs on http://127.0.0.1 in tests; the library requires https unless told.
   setGlobalConfig({allowInsecureUrls: true});
   let privateKey;
@@ -55,11 +56,11 @@ export async function run({offer, txCode, holderJwk, alg = 'EdDSA', batch = 1, r
     generateRandom: n => new Uint8Array(randomBytes(n)),
     clientAuthentication: clientAuthenticationAnonymous(),
     signJwt: async (signer, {header, payload}) => {
-      if(signer.method !== 'jwk') {
-        throw new Error(`this wallet signs with its JWK only, not ${signer.method}`);
+      if(signer.method !== 'jwk' && signer.method !== 'did') {
+        throw new Error(`this wallet signs with its JWK or DID only, not ${signer.method}`);
       }
       const jwt = await new SignJWT(payload).setProtectedHeader(header).sign(privateKey);
-      return {jwt, signerJwk: signer.publicJwk};
+      return {jwt, signerJwk: publicJwk};
     }
   };
   const client = new Openid4vciClient({callbacks});
@@ -85,7 +86,8 @@ export async function run({offer, txCode, holderJwk, alg = 'EdDSA', batch = 1, r
       issuerMetadata,
       credentialConfigurationId,
       nonce,
-      signer: {method: 'jwk', alg, publicJwk}
+      // A DID URL signer puts `kid` in the proof header; a JWK signer puts `jwk`.
+      signer: holderKid ? {method: 'did', didUrl: holderKid, alg} : {method: 'jwk', alg, publicJwk}
     });
     jwts.push(jwt);
   }

@@ -61,9 +61,9 @@ def _issuer_cli(env: dict[str, str], *args: str) -> str:
 
 
 @contextlib.contextmanager
-def _issuer(home: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def _issuer(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, dict[str, str]]]:
     port = _free_port()
-    env = _issuer_env(home, port)
+    env = {**_issuer_env(home, port), **(extra_env or {})}
     _issuer_cli(env, "admin", "tenant-create", "acme")
     token = json.loads(_issuer_cli(env, "admin", "key-create", "acme", "--scope", "admin", "--json"))["token"]
     proc = subprocess.Popen(
@@ -94,10 +94,11 @@ def _issuer(home: Path) -> Iterator[tuple[str, dict[str, str]]]:
             proc.wait(timeout=10)
 
 
-def _wallet(home: Path, *args: str, code: int = 0) -> Any:
+def _wallet(home: Path, *args: str, code: int = 0, extra_env: dict[str, str] | None = None) -> Any:
     env = dict(os.environ)
     env.update(
         {
+            **(extra_env or {}),
             "DIDKIT_HOME": str(home),
             "DIDKIT_WALLET_PASSPHRASE": "e2e passphrase",
             "DIDKIT_WALLET_KDF_TIME_COST": "1",
@@ -231,3 +232,86 @@ def test_receive_from_the_issuer_service_and_present(tmp_path: Path) -> None:
     for f in (wallet_home / "wallet").iterdir():
         raw = f.read_bytes()
         assert SECRET.encode() not in raw and holder.encode() not in raw, f.name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issuer/oid4vci.py checks proofs with default_resolver() (no did:ethr): the credential "
+    "endpoint answers invalid_proof for a did:ethr kid. Passes once it adds "
+    "EthrMethod([service.chain[0].network()]) when the issuer has a chain; then drop this mark.",
+)
+def test_did_ethr_holder_receives_from_the_issuer_service(tmp_path: Path) -> None:
+    """A did:ethr holder (anchored on the embedded dev chain) receives an SD-JWT VC from
+    ``issuer serve``: the proof of possession's kid is the did:ethr DID URL, which the issuer
+    must resolve on the chain; the credential is bound to the secp256k1 key and presents."""
+    from didkit_py.registry.testing import start_devchain
+
+    chain = start_devchain()
+    try:
+        relayer = "0x" + chain.dev_keys[1].hex()
+        chain_env = {
+            "DIDKIT_CHAIN_URL": chain.url,
+            "DIDKIT_CHAIN_REGISTRY": chain.config.registry,
+            "DIDKIT_CHAIN_ID": str(chain.config.chain_id),
+        }
+        issuer_env = {
+            **chain_env,
+            "DIDKIT_ISSUER_CHAIN_URL": chain.url,
+            "DIDKIT_ISSUER_CHAIN_REGISTRY": chain.config.registry,
+            "DIDKIT_ISSUER_CHAIN_ID": str(chain.config.chain_id),
+            "DIDKIT_ISSUER_CHAIN_RELAYER_KEY": relayer,
+        }
+        home = tmp_path / "holder"
+        _wallet(home, "init", extra_env=chain_env)
+        holder = _wallet(home, "did", "new", "--method", "ethr", "--anchor", "--default", extra_env=chain_env)
+        assert holder["did"].startswith("did:ethr:0x539:") and holder["transaction"] is not None
+        with (
+            _issuer(tmp_path / "issuer", issuer_env) as (base, h),
+            httpx.Client(base_url=base, timeout=30) as c,
+        ):
+            ed = c.post("/dids", json={"method": "key", "key_types": ["Ed25519"]}, headers=h)
+            assert ed.status_code == 201, ed.text
+            r = c.post(
+                "/templates",
+                json={
+                    "name": "pid",
+                    "format": "dc+sd-jwt",
+                    "did_id": ed.json()["id"],
+                    "vct": VCT,
+                    "disclosable": [f"/credentialSubject/{k}" for k in ("given_name", "family_name")],
+                    "status_purposes": [],
+                },
+                headers=h,
+            )
+            assert r.status_code == 201, r.text
+            offer = c.post(
+                "/offers",
+                json={"template": "pid", "claims": {"given_name": "Ada", "family_name": SECRET}},
+                headers=h,
+            ).json()
+            [got] = _wallet(home, "receive", offer["deep_link"], "--yes", extra_env=chain_env)
+        shown = {
+            x["pointer"]: x["value"] for x in _wallet(home, "show", got["id"], extra_env=chain_env)["claims"]
+        }
+        assert shown["/cnf/jwk/crv"] == "secp256k1"
+        assert shown.get("/credentialSubject/id", holder["did"]) == holder["did"]
+        pid_query = {
+            "credentials": [
+                {
+                    "id": "pid",
+                    "format": "dc+sd-jwt",
+                    "meta": {"vct_values": [VCT]},
+                    "claims": [{"path": ["credentialSubject", "given_name"]}],
+                }
+            ]
+        }
+        rp = VerifierApp()
+        with serve(rp.app()) as rp_base:
+            rp.base = rp_base
+            out = _wallet(home, "present", rp.new_request(pid_query), "--yes", extra_env=chain_env)
+        assert rp.results[-1]["verdicts"][0]["verdict"] == "accepted", rp.results[-1]
+        assert out["sent"][0]["credential"] == got["id"]
+        assert SECRET not in json.dumps(rp.results[-1]["vp_token"])
+    finally:
+        chain.stop()

@@ -31,7 +31,7 @@ from .db import make_engine, make_sessionmaker, migrate
 from .secrets_ import ApiKeyHasher, KeyWrapper
 from .service import AuthError, Conflict, IssuerService, Principal
 from .settings import IssuerSettings
-from .status_publish import etag_matches
+from .status_publish import not_modified
 
 __all__ = ["AppContext", "create_app"]
 
@@ -421,7 +421,10 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
 
     @app.get("/{tenant}/status/{list_id}", tags=["status"])
     def status_list(
-        tenant: str, list_id: str, if_none_match: Annotated[str | None, Header()] = None
+        tenant: str,
+        list_id: str,
+        if_none_match: Annotated[str | None, Header()] = None,
+        if_modified_since: Annotated[str | None, Header()] = None,
     ) -> Response:
         cred, updated = service.status_list_credential(tenant, list_id)
         if isinstance(cred, str):  # IETF Token Status List (SD-JWT VC)
@@ -434,7 +437,7 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
             "ETag": etag,
             "Last-Modified": format_datetime(updated.astimezone(UTC), usegmt=True),
         }
-        if if_none_match is not None and etag_matches(if_none_match, etag):
+        if not_modified(if_none_match, if_modified_since, etag, updated):
             return Response(status_code=304, headers=headers)
         return Response(raw, media_type=media_type, headers=headers)
 

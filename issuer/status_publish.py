@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -34,7 +36,7 @@ from .db import IssuerDid, StatusEntry, StatusList, Tenant
 if TYPE_CHECKING:
     from .service import IssuerService
 
-__all__ = ["TSL_PURPOSE", "etag_matches", "republish", "sign_new_list", "sign_status_list"]
+__all__ = ["TSL_PURPOSE", "etag_matches", "not_modified", "republish", "sign_new_list", "sign_status_list"]
 
 #: The ``purpose`` of an IETF Token Status List (SD-JWT VC) in the status tables.
 TSL_PURPOSE = "token-status-list"
@@ -152,3 +154,25 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
         return False
     opaque = etag.removeprefix("W/")
     return any(tag.strip().removeprefix("W/") == opaque for tag in value.split(","))
+
+
+def not_modified(
+    if_none_match: str | None, if_modified_since: str | None, etag: str, last_modified: datetime
+) -> bool:
+    """Whether a conditional GET gets ``304`` (RFC 9110 §13.1.2, §13.1.3, §13.2.2).
+
+    ``If-None-Match`` decides when present (``If-Modified-Since`` is then ignored); otherwise an
+    ``If-Modified-Since`` HTTP-date at or after the last change (to the second, as
+    ``Last-Modified`` is sent) means not modified. A malformed date is ignored.
+    """
+    if if_none_match is not None:
+        return etag_matches(if_none_match, etag)
+    if if_modified_since is None or len(if_modified_since) > 100:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False
+    if since is None or since.tzinfo is None:
+        return False
+    return last_modified.replace(microsecond=0) <= since

@@ -10,7 +10,7 @@ import base64
 import concurrent.futures
 import itertools
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -255,3 +255,40 @@ def test_status_list_304_for_any_listed_or_weak_tag(api: Api) -> None:
         r = api.client.get(path, headers={"If-None-Match": header})
         assert r.status_code == 304 and r.headers["etag"] == etag and not r.content
     assert api.client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+@given(st.text(max_size=120), st.one_of(st.none(), st.text(max_size=40)))
+@settings(max_examples=300, deadline=None)
+def test_not_modified_never_raises(since: str, inm: str | None) -> None:
+    last = datetime(2026, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
+    assert isinstance(status_publish.not_modified(inm, since, '"e"', last), bool)
+
+
+def test_not_modified_rules() -> None:
+    last = datetime(2026, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
+    nm = status_publish.not_modified
+    assert nm(None, "Fri, 02 Jan 2026 03:04:05 GMT", '"e"', last)  # the Last-Modified we sent
+    assert nm(None, "Fri, 02 Jan 2026 04:00:00 GMT", '"e"', last)
+    assert not nm(None, "Fri, 02 Jan 2026 03:04:04 GMT", '"e"', last)
+    assert not nm(None, "yesterday", '"e"', last)
+    assert not nm(None, "Fri, 02 Jan 2026 03:04:05 -0000", '"e"', last)  # not an HTTP-date (no zone)
+    assert not nm(None, None, '"e"', last)
+    # If-None-Match wins: a non-matching tag means modified, whatever the date says.
+    assert not nm('"x"', "Fri, 02 Jan 2026 04:00:00 GMT", '"e"', last)
+    assert nm('"e"', "Thu, 01 Jan 2026 00:00:00 GMT", '"e"', last)
+
+
+def test_status_list_304_on_if_modified_since(api: Api) -> None:
+    _template(api, "b", "eddsa-rdfc-2022")
+    vc = _issue(api, "b")
+    entries = {e["statusPurpose"]: e for e in vc["credentialStatus"]}
+    path = entries["revocation"]["statusListCredential"].removeprefix(BASE)
+    first = api.client.get(path)
+    modified = first.headers["last-modified"]
+    r = api.client.get(path, headers={"If-Modified-Since": modified})
+    assert r.status_code == 304 and r.headers["etag"] == first.headers["etag"]
+    api.service.clock = lambda: datetime.now(UTC) + timedelta(seconds=5)  # the change is later
+    assert _set(api, vc["id"], "revoked").status_code == 200
+    r = api.client.get(path, headers={"If-Modified-Since": modified})
+    assert r.status_code == 200 and r.headers["last-modified"] != modified
+    assert api.client.get(path, headers={"If-Modified-Since": r.headers["last-modified"]}).status_code == 304

@@ -31,7 +31,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 __all__ = [
@@ -292,6 +292,10 @@ class Sessions:
 
     def __call__(self) -> Session:
         return self._read()
+
+    def connect(self) -> Connection:
+        """A plain connection for a read that needs no ORM objects (per-request hot paths)."""
+        return (self._read_engine or self.engine).connect()
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Session]:

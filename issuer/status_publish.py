@@ -137,7 +137,14 @@ def republish(service: IssuerService, s: Session, list_ids: Iterable[str], *, te
             select(StatusList).where(StatusList.id == list_id).execution_options(populate_existing=True)
         )
         assert lst is not None
-        sign_status_list(service, s, lst, tenant_slug=tenant_slug)
+        try:
+            sign_status_list(service, s, lst, tenant_slug=tenant_slug)
+        except InvalidInput as exc:
+            # No key can sign this list (a BBS-only tenant): the change itself must still be
+            # recorded; the list is signed on its first fetch once the tenant has such a key.
+            if exc.code != "did.noKey":
+                raise
+            log.warning("status list not re-signed: no key can sign it", extra={"list": lst.id})
     s.flush()
 
 

@@ -292,3 +292,31 @@ def test_status_list_304_on_if_modified_since(api: Api) -> None:
     r = api.client.get(path, headers={"If-Modified-Since": modified})
     assert r.status_code == 200 and r.headers["last-modified"] != modified
     assert api.client.get(path, headers={"If-Modified-Since": r.headers["last-modified"]}).status_code == 304
+
+
+def test_a_tenant_without_a_list_key_still_records_the_change(api: Api) -> None:
+    """BBS-only tenant: nothing can sign its Bitstring lists, yet a revocation is recorded."""
+    api.service.create_tenant("solo")
+    _, token = api.service.create_api_key("solo", name="a", scopes=["admin"])
+    h = {"Authorization": f"Bearer {token}"}
+    r = api.client.post("/dids", json={"method": "key", "key_types": ["Bls12381G2"]}, headers=h)
+    assert r.status_code == 201, r.text
+    body = {"name": "b", "format": "bbs-2023", "mandatory_pointers": ["/issuer"]}
+    assert api.client.post("/templates", json=body, headers=h).status_code == 201
+    r = api.client.post(
+        "/credentials/issue", json={"credential": CRED, "options": {"template": "b"}}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    vc = r.json()["verifiableCredential"]
+    path = vc["credentialStatus"]["statusListCredential"].removeprefix(BASE)
+    change = {"credentialId": vc["id"], "credentialStatus": [{"type": "x", "status": "revoked"}]}
+    assert api.client.post("/credentials/status", json=change, headers=h).status_code == 200
+    r = api.client.get(path)
+    assert r.status_code == 422 and r.json()["error"] == "did.noKey"
+    # Once the tenant has an Ed25519 DID, the list (with the recorded revocation) is served.
+    r = api.client.post("/dids", json={"method": "key", "key_types": ["Ed25519"]}, headers=h)
+    assert r.status_code == 201
+    r = api.client.get(path)
+    assert r.status_code == 200
+    bits = BitstringStatusList.decode(r.json()["credentialSubject"]["encodedList"])
+    assert bits.get(int(vc["credentialStatus"]["statusListIndex"])) == 1

@@ -394,7 +394,7 @@ def create_app(
         status, out = _vc_api_result(report)
         return JSONResponse(out, status_code=status)
 
-    @app.post("/challenges")
+    @app.post("/challenges", status_code=201)
     async def challenges(request: Request) -> JSONResponse:
         authorize(request)
         ttl = float(settings.transaction_ttl_seconds)
@@ -404,7 +404,7 @@ def create_app(
 
     # -- OpenID4VP ------------------------------------------------------------------------------
 
-    @app.post("/oid4vp/requests")
+    @app.post("/oid4vp/requests", status_code=201)
     async def create_request(request: Request) -> JSONResponse:
         authorize(request)
         body = _json_body(await request.body(), limit)
@@ -433,7 +433,11 @@ def create_app(
         out["page_uri"] = f"{base}/ui/transactions/{out['transaction_id']}"
         return JSONResponse(out, status_code=201)
 
-    @app.get("/oid4vp/request-objects/{state}")
+    @app.get(
+        "/oid4vp/request-objects/{state}",
+        response_class=Response,
+        responses={200: {"content": {"application/oauth-authz-req+jwt": {"schema": {"type": "string"}}}}},
+    )
     async def request_object(state: str) -> Response:
         jwt = await service.request_object(state)
         return Response(
@@ -489,7 +493,11 @@ def create_app(
         tx = await service.transaction(tx_id)
         return JSONResponse(service.result_json(tx), headers={"Cache-Control": "no-store"})
 
-    @app.get("/oid4vp/transactions/{tx_id}/qr.svg")
+    @app.get(
+        "/oid4vp/transactions/{tx_id}/qr.svg",
+        response_class=Response,
+        responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}},
+    )
     async def qr(request: Request, tx_id: str) -> Response:
         authorize(request)
         tx = await service.transaction(tx_id)

@@ -2,7 +2,8 @@
 
     python bench/load.py [--clients 16,32,64] [--seconds 60] [--warmup 5]
                          [--scenarios issue-vc-jwt,issue-bbs,verify-vc-jwt,verify-bbs,verify-vp-jwt]
-                         [--issuer-db postgresql] [--issuer-workers 2] [--target-clients 32] [--json]
+                         [--issuer-db postgresql] [--issuer-workers 2] [--target-clients 32]
+                         [--http-client lean|httpx] [--json]
 
 Scenarios (each runs once per ``--clients`` value):
 
@@ -19,13 +20,15 @@ Scenarios (each runs once per ``--clients`` value):
   if it runs out before ``--seconds`` the row stops early and says so.
 
 Each row: a warm-up of ``--warmup`` seconds at the same concurrency (not counted), then
-``--clients`` closed-loop clients (an httpx client each, HTTP/1.1 keep-alive, one connection) send
-requests for ``--seconds`` (and at most ``--max-requests``). Reported per row: requests,
+``--clients`` closed-loop clients send requests for ``--seconds`` (and at most
+``--max-requests``), each on its own HTTP/1.1 keep-alive connection opened before the clock
+starts; ``--http-client`` picks the client: ``lean`` (``bench/_http.py``, about 0.2 ms of CPU
+per request, the default) or ``httpx`` (about ten times that). Reported per row: requests,
 throughput, p50/p95/p99 latency, errors (any status other than the endpoint's success status,
 or a transport error; the first few bodies are shown), the server processes' peak resident
-memory (sampled every 0.25 s, summed over uvicorn's supervisor and workers) and CPU, and the
-driver's own CPU — the driver shares the machine with the servers, so on a 2-core machine the
-figures are a floor for a dedicated server.
+memory (sampled every 0.25 s, summed over uvicorn's supervisor and workers) and CPU, in total
+and per process, and the driver's own CPU — the driver shares the machine with the servers,
+so on a 2-core machine the figures are a floor for a dedicated server.
 
 Exit status: 0 when every row at ``--target-clients`` (32, the issue's target) had no error
 (or no row ran at that concurrency: "not checked"), 1 when one had errors, 2 on a usage
@@ -51,6 +54,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from _http import Connection, HttpError
 from _servers import (
     IssuerServer,
     VerifierServer,
@@ -203,6 +207,63 @@ class Phase:
             self.samples.append(text[:400])
 
 
+class _Client:
+    """One simulated client: one keep-alive HTTP/1.1 connection, requests one after another."""
+
+    async def open(self) -> None:
+        """Connect before the clock starts (connection set-up is not what we measure)."""
+        await self.post("/health", b"", {})
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
+class _LeanClient(_Client):
+    """``bench/_http.py``: about a tenth of httpx's CPU per request, which on a shared 2-core
+    machine is CPU the servers get back."""
+
+    def __init__(self, base: str) -> None:
+        self._conn = Connection(base, timeout=30.0)
+
+    async def open(self) -> None:
+        await self._conn.request("GET", "/health")
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        r = await self._conn.request("POST", path, body=body, headers=headers)
+        return r.status, r.body.decode("utf-8", "replace")
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+
+class _HttpxClient(_Client):
+    """An ``httpx.AsyncClient`` per simulated client: one client object shared by 64 tasks
+    spends most of its time in its own connection pool (measured here: /health fell from
+    ~300/s at 4 tasks to ~35/s at 64, the server nearly idle)."""
+
+    def __init__(self, base: str) -> None:
+        one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        self._http = httpx.AsyncClient(base_url=base, timeout=30.0, limits=one)
+
+    async def open(self) -> None:
+        await self._http.get("/health")
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        r = await self._http.post(path, content=body, headers=headers)
+        return r.status_code, r.text
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
+HTTP_CLIENTS: dict[str, Callable[[str], _Client]] = {"lean": _LeanClient, "httpx": _HttpxClient}
+#: What a failed request raises: the protocol or the connection broke, or it timed out.
+TRANSPORT_ERRORS = (HttpError, httpx.HTTPError, OSError, TimeoutError)
+
+
 async def drive(
     base: str,
     path: str,
@@ -214,24 +275,16 @@ async def drive(
     seconds: float,
     max_requests: int,
     server_pid: int,
+    http_client: str = "lean",
 ) -> Phase:
-    """``clients`` closed-loop clients for ``seconds`` (at most ``max_requests`` requests).
-
-    Each client has its own ``httpx.AsyncClient`` with one keep-alive connection, as separate
-    callers would: one client object shared by 64 tasks spends most of its time in its own
-    connection pool (measured here: /health fell from ~300/s at 4 tasks to ~35/s at 64, the
-    server nearly idle), which would measure httpx instead of the service."""
+    """``clients`` closed-loop clients for ``seconds`` (at most ``max_requests`` requests),
+    each with its own connection (``http_client``: ``lean`` or ``httpx``)."""
     phase = Phase()
-    one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     sent = 0
     hdrs = {**JSON_HEADERS, **headers}
-    async with contextlib.AsyncExitStack() as stack:
-        https = [
-            await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=30.0, limits=one))
-            for _ in range(clients)
-        ]
-        # Open every connection before the clock starts: connection set-up is not what we measure.
-        await asyncio.gather(*(http.get("/health") for http in https), return_exceptions=True)
+    conns = [HTTP_CLIENTS[http_client](base) for _ in range(clients)]
+    try:
+        await asyncio.gather(*(c.open() for c in conns), return_exceptions=True)
         stop = asyncio.Event()
 
         async def sample_rss() -> None:
@@ -240,7 +293,7 @@ async def drive(
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.25)
 
-        async def client(http: httpx.AsyncClient) -> None:
+        async def client(conn: _Client) -> None:
             nonlocal sent
             while time.perf_counter() < deadline and sent < max_requests:
                 body = pool.next()
@@ -250,20 +303,20 @@ async def drive(
                 sent += 1
                 t0 = time.perf_counter()
                 try:
-                    r = await http.post(path, content=body, headers=hdrs)
-                except httpx.HTTPError as exc:
+                    status, text = await conn.post(path, body, hdrs)
+                except TRANSPORT_ERRORS as exc:
                     phase.latencies.append(time.perf_counter() - t0)
                     phase.error(f"transport: {exc.__class__.__name__}: {exc}")
                     continue
                 phase.latencies.append(time.perf_counter() - t0)
-                if r.status_code != expect:
-                    phase.error(f"HTTP {r.status_code}: {r.text}")
+                if status != expect:
+                    phase.error(f"HTTP {status}: {text}")
 
         sampler = asyncio.create_task(sample_rss())
         cpu0, drv0 = tree_cpu_by_process(server_pid), time.process_time()
         start = time.perf_counter()
         deadline = start + seconds
-        await asyncio.gather(*(client(http) for http in https))
+        await asyncio.gather(*(client(c) for c in conns))
         phase.wall = time.perf_counter() - start
         cpu1 = tree_cpu_by_process(server_pid)
         per = [cpu1[p] - cpu0.get(p, 0.0) for p in cpu1]
@@ -273,6 +326,8 @@ async def drive(
         phase.driver_cpu = time.process_time() - drv0
         stop.set()
         await sampler
+    finally:
+        await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
     return phase
 
 
@@ -356,6 +411,7 @@ def run_rows(
                         seconds=args.warmup,
                         max_requests=args.max_requests,
                         server_pid=server_pid,
+                        http_client=args.http_client,
                     )
                 )
                 if warm.errors:
@@ -379,6 +435,7 @@ def run_rows(
                     seconds=args.seconds,
                     max_requests=args.max_requests,
                     server_pid=server_pid,
+                    http_client=args.http_client,
                 )
             )
             out = row(target, clients, phase, workers)
@@ -463,7 +520,8 @@ def print_table(result: dict[str, Any]) -> None:
     print(
         f"load on loopback — {m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, load average "
         f"{m['loadavg_1m_at_end']} at the end; issuer on {c['issuer_db']} with {c['issuer_workers']} "
-        f"workers, verifier 1 process; {c['seconds']:g} s per row after {c['warmup']:g} s warm-up"
+        f"workers, verifier 1 process; {c['seconds']:g} s per row after {c['warmup']:g} s warm-up; "
+        f"{c['http_client']} HTTP client"
     )
     print()
     head = (
@@ -540,6 +598,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--issuer-db", choices=("postgresql", "sqlite"), default="postgresql")
     ap.add_argument("--issuer-workers", type=int, default=2)
     ap.add_argument("--target-clients", type=int, default=32, help="the error-rate target's concurrency (32)")
+    ap.add_argument(
+        "--http-client",
+        choices=tuple(HTTP_CLIENTS),
+        default="lean",
+        help="load generator's HTTP client: lean (bench/_http.py, default) or httpx",
+    )
     ap.add_argument("--json", action="store_true", help="one JSON document on stdout instead of the table")
     args = ap.parse_args(argv)
     if not 0 <= args.warmup <= 600:
@@ -565,6 +629,7 @@ def build_result(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[s
             "scenarios": args.scenarios,
             "issuer_db": args.issuer_db,
             "issuer_workers": args.issuer_workers,
+            "http_client": args.http_client,
         },
         "rows": rows,
         "target": {

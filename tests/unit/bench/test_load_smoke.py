@@ -122,7 +122,8 @@ def test_bad_options_are_usage_errors(load: ModuleType, argv: list[str]) -> None
     assert exc.value.code == 2
 
 
-def test_transport_errors_are_counted_with_samples(load: ModuleType) -> None:
+@pytest.mark.parametrize(("client", "error"), [("lean", "ConnectionRefusedError"), ("httpx", "ConnectError")])
+def test_transport_errors_are_counted_with_samples(load: ModuleType, client: str, error: str) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
@@ -137,12 +138,13 @@ def test_transport_errors_are_counted_with_samples(load: ModuleType) -> None:
             seconds=0.3,
             max_requests=25,
             server_pid=os.getpid(),
+            http_client=client,
         )
     )
     assert 0 < len(phase.latencies) <= 25
     assert phase.errors == len(phase.latencies)
     assert len(phase.samples) == load.ERROR_SAMPLES
-    assert all(s.startswith("transport: ConnectError") for s in phase.samples)
+    assert all(s.startswith(f"transport: {error}") for s in phase.samples), phase.samples
     row = load.row(
         load.Target("x", "verifier", "/p", 200, load._reused(load.Pool([b"{}"], cycle=True))), 2, phase, 1
     )

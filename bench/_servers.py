@@ -119,6 +119,17 @@ def serve_issuer(
     ``db_url`` is None), a ``bench`` tenant and an admin API key; with ``key_types`` the tenant
     gets one did:key per key type (``Ed25519`` signs vc+jwt, ``Bls12381G2`` bbs-2023)."""
     home = Path(tempfile.mkdtemp(prefix="issuer-bench-"))
+    try:
+        with _issuer_process(home, db_url, workers, key_types) as server:
+            yield server
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _issuer_process(
+    home: Path, db_url: str | None, workers: int, key_types: tuple[str, ...]
+) -> Iterator[IssuerServer]:
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -135,13 +146,15 @@ def serve_issuer(
     token = json.loads(_issuer_cli(env, "admin", "key-create", "bench", "--scope", "admin", "--json"))[
         "token"
     ]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "issuer.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    log_path = home / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "issuer.cli", "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = IssuerServer(f"http://127.0.0.1:{port}", token, proc.pid, workers)
     try:
         deadline = time.monotonic() + 90
@@ -150,7 +163,8 @@ def serve_issuer(
                 if httpx.get(f"{server.base}/ready", timeout=1).status_code == 200:
                     break
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("issuer serve did not start")
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"issuer serve did not start: {tail}")
             time.sleep(0.1)
         for kt in key_types:
             r = httpx.post(
@@ -170,7 +184,6 @@ def serve_issuer(
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,8 +253,10 @@ def init(
     is also stored in the OS keyring and read from there when DIDKIT_WALLET_PASSPHRASE is unset.
     (For a did:ethr holder DID: wallet did new --method ethr --anchor.)
 
-    Examples:  wallet init --did-method jwk
-               wallet init --keyring
+    \b
+    Examples:
+      wallet init --did-method jwk
+      wallet init --keyring
     """
     if method not in ("key", "jwk"):
         raise typer.BadParameter("--did-method must be key or jwk (did:ethr: wallet did new --method ethr)")
@@ -518,9 +520,11 @@ def did_new(
     Until its key is anchored (--anchor, or `wallet did anchor` later) the DID document holds
     only an address, which issuers and verifiers cannot check proofs against.
 
-    Examples:  wallet did new --method jwk --key-type P-256 --default
-               wallet did new --method ethr --anchor --default
-               wallet did new --method ethr --anchor --relayer-key payer.json
+    \b
+    Examples:
+      wallet did new --method jwk --key-type P-256 --default
+      wallet did new --method ethr --anchor --default
+      wallet did new --method ethr --anchor --relayer-key payer.json
     """
     if method not in ("key", "jwk", "ethr"):
         raise typer.BadParameter("--method must be key, jwk or ethr")
@@ -543,7 +547,15 @@ def did_new(
             chain=chain,
         )
         if anchor:
-            rec, tx = _anchor(settings, store, rec, relayer, validity, quiet=json_out)
+            try:
+                rec, tx = _anchor(settings, store, rec, relayer, validity, quiet=json_out)
+            except DidkitError as exc:
+                # The identity is stored: say so, and how to finish, instead of a bare chain error.
+                exc.message = (
+                    f"{exc.message} — {rec.data['did']} was created but not anchored; "
+                    f"retry with `wallet did anchor {rec.id[:8]}`"
+                )
+                raise
     info = _identity_info(rec, tx)
     if json_out:
         print_json(info)
@@ -578,8 +590,10 @@ def did_anchor(
     Safe to run again: when the chain already shows the key nothing is sent (it also repairs a
     run interrupted after the transaction).
 
-    Examples:  wallet did anchor 3f2a
-               wallet did anchor did:ethr:0x539:0xAbC... --relayer-key payer.json
+    \b
+    Examples:
+      wallet did anchor 3f2a
+      wallet did anchor did:ethr:0x539:0xAbC... --relayer-key payer.json
     """
     settings = _settings()
     chain = _chain_config()
@@ -936,8 +950,10 @@ def match(
 ) -> None:
     """Suggest which credentials answer a request and the fewest claims to reveal. Nothing is sent.
 
-    Examples:  wallet match request.json
-               wallet match '{"purpose": "prove I am over 18"}'
+    \b
+    Examples:
+      wallet match request.json
+      wallet match '{"purpose": "prove I am over 18"}'
     """
     settings = _settings()
     req = _load_request(request)
@@ -1105,9 +1121,11 @@ def present(
     are asked to choose (the matcher's suggestion is the default). With --yes nothing is guessed:
     an open choice is a usage error (exit 2) listing the --select / --option that would make it.
 
-    Examples:  wallet present 'openid4vp://?client_id=...&request_uri=...'
-               wallet present request.png --yes --select pid=3f2a
-               wallet present 'openid4vp://...' --yes --option 2 --select mdl=77c1
+    \b
+    Examples:
+      wallet present 'openid4vp://?client_id=...&request_uri=...'
+      wallet present request.png --yes --select pid=3f2a
+      wallet present 'openid4vp://...' --yes --option 2 --select mdl=77c1
     """
     settings = _settings()
     selection = _parse_select(select or [])

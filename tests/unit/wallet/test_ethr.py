@@ -154,6 +154,9 @@ def test_holder_pays_on_other_chains_and_chain_mismatch(
     try:
         _chain_env(monkeypatch, other)
         monkeypatch.setenv("DIDKIT_CHAIN_NAME", "testnet")
+        r = initialised("did", "new", "--method", "ethr", "--anchor", code=3)  # no gas, no relayer
+        assert "was created but not anchored" in r.stderr and "wallet did anchor" in r.stderr
+        assert sum(i["method"] == "ethr" for i in initialised.json("did", "list")) == 1
         out = initialised.json("did", "new", "--method", "ethr")
         assert out["did"] == f"did:ethr:testnet:{out['address']}"
         r = initialised("did", "anchor", out["id"], code=3)  # an empty account cannot pay

@@ -196,3 +196,46 @@ def test_ethr_key_vm_needs_authentication_and_the_same_key() -> None:
     assert core.ethr_key_vm({**doc, "authentication": [controller["id"]]}, kp.public_key) is None
     broken = {**vm, "publicKeyHex": "zz"}
     assert core.ethr_key_vm({**doc, "verificationMethod": [controller, broken]}, kp.public_key) is None
+
+
+def test_vp_jwt_from_a_did_ethr_holder(on_chain: Cli, chain: TestChain, write_file: Any) -> None:
+    """A vc+jwt bound to the did:ethr holder, presented as an ES256K vp+jwt whose kid the
+    verifier resolves on the chain; Data Integrity holder binding is refused (no secp256k1 suite)."""
+    from wworld import DEGREE_QUERY, Issuers, now
+
+    from didkit_py.credentials import issue
+
+    cli = on_chain
+    holder = cli.json("did", "new", "--method", "ethr", "--anchor", "--default")
+    issuers = Issuers()
+    j = cli.json("import", str(write_file("j.jwt", issuers.jwt_credential(holder["did"]))))
+    eddsa = issue(
+        issuers.degree_doc(holder["did"], issuers.ed.did),
+        signer=issuers.ed,
+        now=now(),
+        format="eddsa-rdfc-2022",
+    )
+    e = cli.json("import", str(write_file("e.json", eddsa)))
+    jwt_query = {
+        "credentials": [
+            {
+                "id": "degree",
+                "format": "jwt_vc_json",
+                "meta": {"type_values": DEGREE_QUERY["credentials"][0]["meta"]["type_values"]},
+                "claims": [{"path": ["credentialSubject", "degree", "type"]}],
+            }
+        ]
+    }
+    rp = VerifierApp(did_methods=(EthrMethod([chain.config.network()]),))
+    with serve(rp.app()) as base:
+        rp.base = base
+        cli.json("present", rp.new_request(jwt_query), "--yes", "--select", f"degree={j['id']}")
+        result = rp.results[-1]
+        assert result["verdicts"][0]["verdict"] == "accepted", result
+        vp = result["vp_token"]["degree"][0]
+        from didkit_py.suites.jose import parse_compact_jws
+
+        header = parse_compact_jws(vp).header
+        assert header["alg"] == "ES256K" and header["kid"] == holder["verification_method"]
+        r = cli("present", rp.new_request(DEGREE_QUERY), "--yes", "--select", f"degree={e['id']}", code=3)
+        assert "wallet.key_type" in r.stderr and len(rp.results) == 1

@@ -165,10 +165,12 @@ class VerifierApp:
     results: list[dict[str, Any]] = field(default_factory=list)
     tamper: bool = False  # serve request objects with a broken signature
     refuse: bool = False  # answer every response with an error
+    #: Extra DID methods for checking presentations (e.g. did:ethr on a test chain).
+    did_methods: tuple[Any, ...] = ()
 
     def app(self) -> FastAPI:
         api = FastAPI()
-        resolver = default_resolver()
+        resolver = default_resolver(extra_methods=self.did_methods)
 
         @api.get("/request/{sid}")
         async def request_object(sid: str) -> PlainTextResponse:

@@ -2,7 +2,8 @@
 
 A real process on loopback with the default SQLite database in a temporary ``DIDKIT_HOME``.
 Each round starts the service, lets eight clients issue credentials with fresh idempotency keys
-back to back, and SIGKILLs the whole process group at a random moment. After the last round
+back to back (revoking about a third of them right away, so status list writes race the
+issuance), and SIGKILLs the whole process group at a random moment. After the last round
 the service restarts and every key of every round is retried once. Then:
 
 - every credential whose response reached a client is in the database, byte for byte, and the
@@ -11,6 +12,8 @@ the service restarts and every key of every round is retried once. Then:
   kill cut off after their commit;
 - every credential holds one status entry, and no (status list, index) is used twice —
   checked both in ``status_entries`` and in the credentials' own ``credentialStatus``;
+- the served status lists verify, and their bits show every acknowledged revocation and none
+  that nobody asked for (a revocation cut off by the kill may be either way);
 - the ``credential.issue`` audit events name exactly the stored credentials, and
   ``issuer audit verify`` recomputes the hash chain;
 - ``PRAGMA integrity_check`` is ``ok`` (nothing half-written).
@@ -18,6 +21,7 @@ the service restarts and every key of every round is retried once. Then:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -32,11 +36,16 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from didkit_py.credentials import verify
+from didkit_py.did import default_resolver
+from didkit_py.status import BitstringStatusList
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -121,13 +130,28 @@ def _post(c: httpx.Client, token: str, key: str) -> httpx.Response:
     )
 
 
-def _status_of(vc: dict[str, Any]) -> tuple[str, int]:
-    """(status list URL, index) from an enveloped ``vc+jwt`` credential's payload."""
+def _payload(vc: dict[str, Any]) -> dict[str, Any]:
+    """The JWT payload of an enveloped ``vc+jwt`` credential."""
     jwt = vc["id"].split(",", 1)[1]
     p64 = jwt.split(".")[1]
-    payload = json.loads(base64.urlsafe_b64decode(p64 + "=" * (-len(p64) % 4)))
-    st = payload["credentialStatus"]
+    return dict(json.loads(base64.urlsafe_b64decode(p64 + "=" * (-len(p64) % 4))))
+
+
+def _status_of(vc: dict[str, Any]) -> tuple[str, int]:
+    """(status list URL, index) of a credential."""
+    st = _payload(vc)["credentialStatus"]
     return st["statusListCredential"], int(st["statusListIndex"])
+
+
+def _revoke(c: httpx.Client, token: str, vc: dict[str, Any]) -> httpx.Response:
+    return c.post(
+        "/credentials/status",
+        json={
+            "credentialId": _payload(vc)["id"],
+            "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}],
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
@@ -139,6 +163,8 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
     rng = random.Random(13)
     received: dict[str, dict[str, Any]] = {}  # key → the credential a client got back
     sent: list[str] = []  # every key whose request left a client
+    revoke_sent: set[str] = set()  # keys whose credential a client asked to revoke
+    revoked: set[str] = set()  # ... and got the answer
     lock = threading.Lock()
 
     with _serving(env, port), httpx.Client(base_url=base, timeout=30) as c:
@@ -150,7 +176,8 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
         with _serving(env, port) as proc:
             stop = threading.Event()
 
-            def client(rnd: int = rnd, stop: threading.Event = stop) -> None:
+            def client(rnd: int = rnd, stop: threading.Event = stop, seed: float = rng.random()) -> None:
+                pick = random.Random(seed)
                 with httpx.Client(base_url=base, timeout=30) as c:
                     while not stop.is_set():
                         with lock:
@@ -161,8 +188,19 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
                         except httpx.HTTPError:
                             return  # the server died under this request
                         assert r.status_code == 201, r.text
+                        vc = r.json()["verifiableCredential"]
                         with lock:
-                            received[key] = r.json()["verifiableCredential"]
+                            received[key] = vc
+                        if pick.random() < 0.3:  # status list writes race the issuance
+                            with lock:
+                                revoke_sent.add(key)
+                            try:
+                                r = _revoke(c, token, vc)
+                            except httpx.HTTPError:
+                                return
+                            assert r.status_code == 200, r.text
+                            with lock:
+                                revoked.add(key)
 
             threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
             for t in threads:
@@ -190,6 +228,18 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
             # 200: a replay of the stored credential; 201: the kill came before the commit.
             assert r.status_code == (200 if key in stored_before else 201), (key, r.text)
             again[key] = r.json()["verifiableCredential"]
+        # The served, signed status lists show every acknowledged revocation and no other.
+        lists: dict[str, BitstringStatusList] = {}
+        for url in {_status_of(vc)[0] for vc in again.values()}:
+            r = c.get(url)
+            assert r.status_code == 200, r.text
+            doc = r.json()
+            result = asyncio.run(verify(doc, resolver=default_resolver(), now=datetime.now(UTC)))
+            assert result.verified, result.errors
+            lists[url] = BitstringStatusList.decode(doc["credentialSubject"]["encodedList"])
+    bits = {key: lists[_status_of(vc)[0]].get(_status_of(vc)[1]) for key, vc in again.items()}
+    assert all(bits[k] == 1 for k in revoked), "an acknowledged revocation was lost"
+    assert all(bits[k] == 0 for k in again.keys() - revoke_sent), "a revocation nobody asked for"
     for key, vc in received.items():
         assert again[key] == vc, key
 
@@ -222,5 +272,7 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
     print(
         f"{ROUNDS} kill -9 rounds: {len(sent)} requests, {len(received)} answered before the kill, "
         f"{len(cut_after_commit)} committed but cut off, {len(rows)} credentials checked, "
-        f"{len(entries)} status entries, audit events {out['tenants'][0]['events']}"
+        f"{len(entries)} status entries; {len(revoked)} revocations answered, "
+        f"{len(revoke_sent - revoked)} cut off ({sum(bits[k] for k in revoke_sent - revoked)} committed), "
+        f"{len(lists)} signed status lists checked; audit events {out['tenants'][0]['events']}"
     )

@@ -636,7 +636,8 @@ def build_result(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[s
             "clients": args.target_clients,
             "max_error_rate": 0.0,
             "checked": bool(at_target),
-            "passed": all(r["errors"] == 0 for r in at_target),
+            # None: no row ran at the target's concurrency, so there is no verdict.
+            "passed": all(r["errors"] == 0 for r in at_target) if at_target else None,
         },
     }
 
@@ -644,7 +645,7 @@ def build_result(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[s
 def exit_status(result: dict[str, Any]) -> int:
     """1 when a row at the target concurrency had errors, else 0 (also when none ran there)."""
     target = result["target"]
-    return 1 if target["checked"] and not target["passed"] else 0
+    return 1 if target["passed"] is False else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1061,6 +1061,9 @@ class IssuerService:
             )
             if cred is None:
                 raise NotFound("no such credential", code="credential.notFound", at="/credentialId")
+            from .status_publish import lock_lists_of
+
+            lock_lists_of(s, cred.id)  # in id order, before reading the entries (see there)
             entries = s.execute(
                 select(StatusEntry, StatusList)
                 .join(StatusList, StatusList.id == StatusEntry.list_id)

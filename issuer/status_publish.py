@@ -36,7 +36,16 @@ from .db import IssuerDid, StatusEntry, StatusList, Tenant
 if TYPE_CHECKING:
     from .service import IssuerService
 
-__all__ = ["TSL_PURPOSE", "etag_matches", "not_modified", "republish", "sign_new_list", "sign_status_list"]
+__all__ = [
+    "TSL_PURPOSE",
+    "etag_matches",
+    "lock_lists",
+    "lock_lists_of",
+    "not_modified",
+    "republish",
+    "sign_new_list",
+    "sign_status_list",
+]
 
 #: The ``purpose`` of an IETF Token Status List (SD-JWT VC) in the status tables.
 TSL_PURPOSE = "token-status-list"
@@ -123,6 +132,31 @@ def sign_new_list(service: IssuerService, s: Session, lst: StatusList) -> None:
         if exc.code != "did.noKey":
             raise
         log.warning("status list not signed: no key can sign it", extra={"list": lst.id})
+
+
+def lock_lists(s: Session, list_ids: Iterable[str]) -> None:
+    """Lock status list rows (``FOR NO KEY UPDATE``) in id order; a no-op on SQLite."""
+    ids = sorted(set(list_ids))
+    if ids:
+        s.execute(
+            select(StatusList.id)
+            .where(StatusList.id.in_(ids))
+            .order_by(StatusList.id)
+            .with_for_update(key_share=True)
+        )
+
+
+def lock_lists_of(s: Session, credential_id: str) -> None:
+    """Lock every status list of a credential, in id order, before its status changes.
+
+    One order for all writers: two changes flipping the same two lists (revocation and
+    suspension) in opposite orders would otherwise deadlock on PostgreSQL. Taking the locks
+    before the entries are read also means the entries read are the latest committed ones, so
+    a concurrent change cannot be overwritten from a stale read (e.g. a Token Status List
+    revocation undone by a reinstatement read before it). ``FOR NO KEY UPDATE`` does not block
+    issuance, whose entry inserts take only ``KEY SHARE`` locks on the list rows.
+    """
+    lock_lists(s, s.scalars(select(StatusEntry.list_id).where(StatusEntry.credential_id == credential_id)))
 
 
 def republish(service: IssuerService, s: Session, list_ids: Iterable[str], *, tenant_slug: str) -> None:

@@ -94,6 +94,7 @@ class Identity:
     #: The change in flight when the chain died: ("owner", KeyPair) or ("key", bytes).
     pending: tuple[str, Any] | None = None
     acked: int = 0
+    error: str | None = None  # what the writer met before the kill (nothing, we check)
 
 
 def _writer(
@@ -103,6 +104,7 @@ def _writer(
     rng: random.Random,
     stop: threading.Event,
     ready: threading.Semaphore,
+    killed: threading.Event,
 ) -> None:
     client = RegistryClient(ChainConfig(url=url, timeout=5.0))
     try:
@@ -115,8 +117,11 @@ def _writer(
                 try:
                     sig = client.sign_change_owner(ident.did, ident.owner, _address(new))
                     client.change_owner_signed(ident.did, sig, _address(new), relayer)
-                except Exception:
-                    return  # the chain died under this change: it may or may not be mined
+                except Exception as exc:
+                    # The chain died under this change: it may or may not be mined.
+                    if not killed.is_set():
+                        ident.error = repr(exc)
+                    return
                 ident.owner = new
             else:
                 ed = generate_key(KeyType.ED25519).public_key
@@ -124,7 +129,9 @@ def _writer(
                 try:
                     sig = client.sign_set_attribute(ident.did, ident.owner, ATTR, ed)
                     client.set_attribute_signed(ident.did, sig, ATTR, ed, relayer)
-                except Exception:
+                except Exception as exc:
+                    if not killed.is_set():
+                        ident.error = repr(exc)
                     return
                 ident.keys.append(ed)
             ident.pending = None
@@ -186,8 +193,11 @@ def test_kill_9_during_transaction_stream_loses_nothing_acknowledged(tmp_path: P
         url = srv.info["url"]
         stop = threading.Event()
         ready = threading.Semaphore(0)
+        killed = threading.Event()
         threads = [
-            threading.Thread(target=_writer, args=(url, ident, rel, random.Random(rng.random()), stop, ready))
+            threading.Thread(
+                target=_writer, args=(url, ident, rel, random.Random(rng.random()), stop, ready, killed)
+            )
             for ident, rel in zip(idents, relayers, strict=True)
         ]
         for t in threads:
@@ -199,12 +209,15 @@ def test_kill_9_during_transaction_stream_loses_nothing_acknowledged(tmp_path: P
         deadline = time.monotonic() + 60
         while sum(i.acked for i in idents) < target and time.monotonic() < deadline:
             time.sleep(0.01)
+        assert sum(i.acked for i in idents) >= target, [i.error for i in idents]
         time.sleep(rng.uniform(0, 0.3))
+        killed.set()
         srv.kill()  # mid-stream: four transactions in some stage of sign/send/mine/journal/answer
         stop.set()
         for t in threads:
             t.join(timeout=60)
             assert not t.is_alive()
+        assert not [i.error for i in idents if i.error], [i.error for i in idents]
         tail = (state / "journal.jsonl").read_bytes()
         torn_tails += not tail.endswith(b"\n")
         in_flight += sum(i.pending is not None for i in idents)

@@ -165,6 +165,7 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
     sent: list[str] = []  # every key whose request left a client
     revoke_sent: set[str] = set()  # keys whose credential a client asked to revoke
     revoked: set[str] = set()  # ... and got the answer
+    errors: list[str] = []  # anything a client met but the kill
     lock = threading.Lock()
 
     with _serving(env, port), httpx.Client(base_url=base, timeout=30) as c:
@@ -174,43 +175,51 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
     counter = iter(range(10**9))
     for rnd in range(ROUNDS):
         with _serving(env, port) as proc:
-            stop = threading.Event()
+            stop, killed = threading.Event(), threading.Event()
 
-            def client(rnd: int = rnd, stop: threading.Event = stop, seed: float = rng.random()) -> None:
+            def client(
+                rnd: int = rnd,
+                stop: threading.Event = stop,
+                killed: threading.Event = killed,
+                seed: float = rng.random(),
+            ) -> None:
                 pick = random.Random(seed)
-                with httpx.Client(base_url=base, timeout=30) as c:
-                    while not stop.is_set():
-                        with lock:
-                            key = f"k{rnd}-{next(counter)}"
-                            sent.append(key)
-                        try:
+                try:
+                    with httpx.Client(base_url=base, timeout=30) as c:
+                        while not stop.is_set():
+                            with lock:
+                                key = f"k{rnd}-{next(counter)}"
+                                sent.append(key)
                             r = _post(c, token, key)
-                        except httpx.HTTPError:
-                            return  # the server died under this request
-                        assert r.status_code == 201, r.text
-                        vc = r.json()["verifiableCredential"]
-                        with lock:
-                            received[key] = vc
-                        if pick.random() < 0.3:  # status list writes race the issuance
+                            assert r.status_code == 201, r.text
+                            vc = r.json()["verifiableCredential"]
                             with lock:
-                                revoke_sent.add(key)
-                            try:
+                                received[key] = vc
+                            if pick.random() < 0.3:  # status list writes race the issuance
+                                with lock:
+                                    revoke_sent.add(key)
                                 r = _revoke(c, token, vc)
-                            except httpx.HTTPError:
-                                return
-                            assert r.status_code == 200, r.text
-                            with lock:
-                                revoked.add(key)
+                                assert r.status_code == 200, r.text
+                                with lock:
+                                    revoked.add(key)
+                except httpx.HTTPError as exc:
+                    # Only the kill may cut a request off.
+                    if not killed.is_set():
+                        errors.append(f"{type(exc).__name__} before the kill: {exc}")
+                except BaseException as exc:
+                    errors.append(repr(exc))
 
             threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
             for t in threads:
                 t.start()
             time.sleep(rng.uniform(0.3, 2.0))
+            killed.set()
             os.killpg(proc.pid, signal.SIGKILL)  # mid-write: eight requests are in flight
             stop.set()
             for t in threads:
                 t.join(timeout=60)
                 assert not t.is_alive()
+            assert not errors, errors
 
     db = tmp_path / "issuer.db"
     with contextlib.closing(sqlite3.connect(db)) as conn:

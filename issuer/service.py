@@ -8,6 +8,7 @@ without its audit record or its status entry.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -907,18 +908,19 @@ class IssuerService:
             digest = sha256_hex(secured if isinstance(secured, str) else canonical_json(secured))
             # Core, not the ORM's unit of work: this is the hot path and nothing reads it back.
             s.connection().execute(
-                insert(_CREDENTIALS).values(
-                    id=cred_id,
-                    tenant_id=principal.tenant_id,
-                    template_id=template.id if template else None,
-                    format=fmt,
-                    uri=str(doc["id"])[:1000],
-                    digest=digest,
-                    idempotency_key=idempotency_key,
-                    request_digest=request_digest,
-                    credential=serialized,
-                    created_at=now,
-                )
+                _INSERT_CREDENTIAL,
+                {
+                    "id": cred_id,
+                    "tenant_id": principal.tenant_id,
+                    "template_id": template.id if template else None,
+                    "format": fmt,
+                    "uri": str(doc["id"])[:1000],
+                    "digest": digest,
+                    "idempotency_key": idempotency_key,
+                    "request_digest": request_digest,
+                    "credential": serialized,
+                    "created_at": now,
+                },
             )
             self._audit(
                 s,
@@ -1007,22 +1009,13 @@ class IssuerService:
     def _insert_entry(s: Session, list_id: str, idx: int, cred_id: str) -> bool:
         """Claim ``idx`` in one round trip: ``INSERT … ON CONFLICT DO NOTHING``; False when taken."""
         values = {"list_id": list_id, "idx": idx, "credential_id": cred_id, "value": 0}
-        dialect = s.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            stmt: Any = pg_insert(_ENTRIES).values(**values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            stmt = sqlite_insert(_ENTRIES).values(**values).on_conflict_do_nothing()
-        else:  # pragma: no cover - other databases: check, then insert (the PK still guards)
+        stmt = _claim_entry_statement(s.get_bind().dialect.name)
+        if stmt is None:  # pragma: no cover - other databases: check, then insert (the PK guards)
             if s.get(StatusEntry, (list_id, idx)) is not None:
                 return False
             s.add(StatusEntry(**values))
             return True
-        # RETURNING, not rowcount: drivers report -1 for INSERT … ON CONFLICT.
-        return s.connection().execute(stmt.returning(_ENTRIES.c.idx)).first() is not None
+        return s.connection().execute(stmt, values).first() is not None
 
     def update_status(self, principal: Principal, body: Any) -> dict[str, Any]:
         """VC-API ``POST /credentials/status``: revoke, suspend or reinstate one credential."""
@@ -1165,16 +1158,17 @@ class IssuerService:
         """
         s.flush()  # what the event refers to (e.g. a new tenant) is written first
         s.connection().execute(
-            insert(_AUDIT).values(
-                tenant_id=tenant_id,
-                at=self.clock(),
-                actor=actor,
-                action=action,
-                template_id=template_id,
-                credential_id=credential_id,
-                digest=digest,
-                details=dict(details or {}),
-            )
+            _INSERT_AUDIT,
+            {
+                "tenant_id": tenant_id,
+                "at": self.clock(),
+                "actor": actor,
+                "action": action,
+                "template_id": template_id,
+                "credential_id": credential_id,
+                "digest": digest,
+                "details": dict(details or {}),
+            },
         )
 
     def seal_audit(self, tenant_id: str | None = None, *, wait: bool = True, batch: int = 10_000) -> int:
@@ -1378,6 +1372,27 @@ _ENTRIES: Any = StatusEntry.__table__
 _AUDIT: Any = AuditEvent.__table__
 _TENANTS: Any = Tenant.__table__
 _CREDENTIALS: Any = IssuedCredential.__table__
+# The hot path's statements, built once and executed with parameters: building ``.values(...)``
+# per call made SQLAlchemy recompute the statement's cache key every time.
+_INSERT_CREDENTIAL: Any = insert(_CREDENTIALS)
+_INSERT_AUDIT: Any = insert(_AUDIT)
+
+
+@functools.cache
+def _claim_entry_statement(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING idx`` for ``dialect`` (None: not supported).
+
+    RETURNING, not rowcount: drivers report -1 for ``INSERT … ON CONFLICT``.
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(_ENTRIES).on_conflict_do_nothing().returning(_ENTRIES.c.idx)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(_ENTRIES).on_conflict_do_nothing().returning(_ENTRIES.c.idx)
+    return None  # pragma: no cover
 
 
 def _stored_list(lst: StatusList) -> Any:

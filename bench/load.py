@@ -51,6 +51,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -499,14 +500,31 @@ def run_verifier(names: list[str], args: argparse.Namespace) -> list[dict[str, A
 # -- output ------------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+def load_snapshot() -> dict[str, float | None]:
+    """How busy the machine is: the 1-minute load average and the share of the last minute in
+    which runnable tasks waited for a CPU (``/proc/pressure/cpu``, Linux; None elsewhere)."""
+    load1: float | None = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+    pressure: float | None = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        some = Path("/proc/pressure/cpu").read_text().splitlines()[0].split()
+        pressure = float(dict(f.split("=") for f in some[1:])["avg60"])
+    return {"loadavg_1m": load1, "cpu_pressure_avg60_pct": pressure}
+
+
+def machine(start: dict[str, float | None] | None = None) -> dict[str, Any]:
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
     return {
         "cpus": os.cpu_count(),
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": model,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "loadavg_1m_at_end": round(load[0], 2),
+        "at_start": start,
+        "at_end": load_snapshot(),
     }
 
 
@@ -517,10 +535,19 @@ def _per_worker(r: dict[str, Any]) -> str:
 
 def print_table(result: dict[str, Any]) -> None:
     m, c = result["machine"], result["config"]
+    start, end = m["at_start"] or {}, m["at_end"]
     print(
-        f"load on loopback — {m['cpus']} CPUs ({m['cpu']}), Python {m['python']}, load average "
-        f"{m['loadavg_1m_at_end']} at the end; issuer on {c['issuer_db']} with {c['issuer_workers']} "
-        f"workers, verifier 1 process; {c['seconds']:g} s per row after {c['warmup']:g} s warm-up; "
+        f"load on loopback — {m['cpus']} CPUs ({m['cpu']}), Python {m['python']}; machine before/after: "
+        f"load average {start.get('loadavg_1m')}/{end['loadavg_1m']}, CPU pressure (avg60 %) "
+        f"{start.get('cpu_pressure_avg60_pct')}/{end['cpu_pressure_avg60_pct']}"
+    )
+    services = []
+    if any(n.startswith("issue-") for n in c["scenarios"]):
+        services.append(f"issuer on {c['issuer_db']} with {c['issuer_workers']} worker(s)")
+    if any(n.startswith("verify-") for n in c["scenarios"]):
+        services.append("verifier 1 process")
+    print(
+        f"{', '.join(services)}; {c['seconds']:g} s per row after {c['warmup']:g} s warm-up; "
         f"{c['http_client']} HTTP client"
     )
     print()
@@ -615,12 +642,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def build_result(rows: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+def build_result(
+    rows: list[dict[str, Any]], args: argparse.Namespace, start: dict[str, float | None] | None = None
+) -> dict[str, Any]:
     """The whole run as one JSON-able document; ``target`` holds the pass/fail verdict."""
     at_target = [r for r in rows if r["clients"] == args.target_clients]
     return {
         "bench": "load",
-        "machine": machine(),
+        "machine": machine(start),
         "config": {
             "clients": args.clients,
             "seconds": args.seconds,
@@ -650,6 +679,7 @@ def exit_status(result: dict[str, Any]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    start = load_snapshot()
     rows: list[dict[str, Any]] = []
     try:
         issuer_names = [n for n in args.scenarios if n.startswith("issue-")]
@@ -661,7 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, OSError) as exc:
         log(f"error: could not set up a service: {exc}")
         return 3
-    result = build_result(rows, args)
+    result = build_result(rows, args, start)
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")

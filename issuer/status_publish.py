@@ -5,14 +5,16 @@ List for SD-JWT VC: a ``statuslist+jwt``) and stored in its row with ``signed_ve
 the row's ``version``:
 
 - when the list is created (at the first issuance that allocates from it), all bits clear;
-- by ``POST /credentials/status``, in the same database transaction as the bit flip: the flip
-  bumps ``version`` (which locks the row and so serialises writers of one list), then the list
-  is rebuilt from its entries as that transaction sees them, signed and stored. The transaction
-  commits the new bit and the new signed list together or neither, so no reader — on any
-  worker — ever sees a list older than a committed change, and a fetch never signs.
+- by ``POST /credentials/status``, in the same database transaction as the bit flip: the change
+  locks the credential's lists in id order (:func:`lock_lists_of`), flips the entries and bumps
+  ``version``, then each touched list is rebuilt from its entries as that transaction sees
+  them, signed and stored (:func:`republish`). The transaction commits the new bit and the new
+  signed list together or neither, so no reader — on any worker — ever sees a list older than a
+  committed change, and a fetch never signs.
 
 A row whose ``signed_version`` lags its ``version`` (written by an older version of the service,
-or a list created while its DID had no key able to sign it) is still signed on its next fetch.
+or a list whose DID and tenant have no key able to sign it) is signed on its next fetch.
+:func:`etag_matches` and :func:`not_modified` answer the fetch's conditional GETs.
 """
 
 from __future__ import annotations

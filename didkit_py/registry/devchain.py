@@ -15,7 +15,8 @@ the next start only replays the journal lines after it; the journal stays the so
 On start the journal is replayed block by block with the recorded timestamps and a
 deterministic ``prevrandao``, so block numbers, hashes, timestamps and every DID survive a
 restart; ``kill -9`` loses at most the transaction whose answer had not been sent. A torn last
-line (the process died mid-write) is dropped.
+line (the process died mid-write) is dropped, and so is the temporary file of a snapshot (or
+genesis) write cut off before its atomic rename.
 
 Start-up stays well under the 3 s budget: py-evm is imported directly (eth-tester's PyEVM
 backend would pull in eth-account's keyfile stack, which alone doubles the start-up time), dev
@@ -206,6 +207,10 @@ class DevChain:
         self.mnemonic = mnemonic
         self._keys = self._derive_keys(mnemonic, accounts)
         genesis = self._load_or_create_genesis(chain_id)
+        if data_dir is not None:
+            for name in (_GENESIS, _SNAPSHOT):  # a write a kill -9 cut off before its rename
+                with contextlib.suppress(OSError):
+                    (data_dir / (name + ".tmp")).unlink(missing_ok=True)
         self.chain_id: int = genesis["chainId"]
         self._senders: dict[bytes, bytes] = {}
         self._journal_fh: Any = None

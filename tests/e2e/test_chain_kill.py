@@ -14,6 +14,9 @@ restarted on the same data directory. After each restart:
   kill is either wholly there or absent, and nothing else appears;
 - the chain's block number equals its journal's lines, every journal line is whole (a torn
   tail was cut), no ``*.tmp`` file is left, and the chain keeps accepting transactions.
+
+Then three more kills land somewhere in a clean stop (SIGTERM, then SIGKILL before, during or
+after the snapshot write), one with a torn ``snapshot.bin.tmp`` planted: the same checks hold.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from didkit_py.registry.devchain import DEV_MNEMONIC, DevChain
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROUNDS = int(os.environ.get("DIDKIT_KILL_ROUNDS", "4"))
+SHUTDOWN_ROUNDS = 3
 WRITERS = 4
 ATTR = "did/pub/Ed25519/veriKey/base58"
 
@@ -75,8 +79,13 @@ class Server:
                 break
         self.info: dict[str, Any] = json.loads("".join(lines))
 
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
+    def kill(self, after_sigterm: float | None = None) -> None:
+        """SIGKILL; with ``after_sigterm``, that long into a clean stop (journal close, snapshot)."""
+        if after_sigterm is not None:
+            self.proc.send_signal(signal.SIGTERM)
+            time.sleep(after_sigterm)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
         assert self.proc.stdout is not None
         self.proc.stdout.close()
@@ -227,30 +236,32 @@ def test_kill_9_during_transaction_stream_loses_nothing_acknowledged(tmp_path: P
             in_flight_mined += _check_resolution(srv.info["url"], ident)
         _check_files(state, int(srv.info["blockNumber"]))
 
-    # The restarted chain keeps working: one more change per identity, then a clean check.
-    url = srv.info["url"]
-    client = RegistryClient(ChainConfig(url=url))
-    for ident, rel in zip(idents, relayers, strict=True):
-        ed = generate_key(KeyType.ED25519).public_key
-        client.set_attribute_signed(
-            ident.did, client.sign_set_attribute(ident.did, ident.owner, ATTR, ed), ATTR, ed, rel
-        )
-        ident.keys.append(ed)
-        _check_resolution(url, ident)
-    client.close()
-    head = client.w3.eth.block_number
-    srv.kill()
-    srv = Server(home, port)
-    try:
+    # The restarted chain keeps working: one more change per identity, then a kill somewhere in
+    # a clean stop (SIGTERM, then SIGKILL before, during or after the snapshot write); once with
+    # a torn snapshot.bin.tmp left behind as by a kill in the middle of that write.
+    for stop_round in range(SHUTDOWN_ROUNDS):
+        url = srv.info["url"]
+        with RegistryClient(ChainConfig(url=url)) as client:
+            for ident, rel in zip(idents, relayers, strict=True):
+                ed = generate_key(KeyType.ED25519).public_key
+                sig = client.sign_set_attribute(ident.did, ident.owner, ATTR, ed)
+                client.set_attribute_signed(ident.did, sig, ATTR, ed, rel)
+                ident.keys.append(ed)
+                _check_resolution(url, ident)
+            head = client.w3.eth.block_number
+        srv.kill(after_sigterm=rng.uniform(0, 0.7))
+        if stop_round == 0:
+            (state / "snapshot.bin.tmp").write_bytes(b"DIDKIT-DEVCHAIN-SNAPSHOT/1\n\x00\x01")
+        srv = Server(home, port)
         assert srv.info["blockNumber"] == head
         for ident in idents:
             _check_resolution(srv.info["url"], ident)
         journal = _check_files(state, head)
-    finally:
-        srv.kill()
+    srv.kill()
     acked = sum(i.acked for i in idents)
     print(
-        f"{ROUNDS} kill -9 rounds: {acked} acknowledged registry changes, "
+        f"{ROUNDS} kill -9 rounds in a stream and {SHUTDOWN_ROUNDS} in a clean stop: "
+        f"{acked} acknowledged registry changes, "
         f"{sum(len(i.keys) for i in idents)} keys and {WRITERS} owners checked by resolution, "
         f"{journal} journal lines; {in_flight} changes in flight at a kill, {in_flight_mined} of them "
         f"mined (answer lost); {torn_tails} torn journal tails"

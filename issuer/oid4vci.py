@@ -98,7 +98,12 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
     service = ctx.service
     settings = ctx.settings
     base = service.base_url
-    resolver = default_resolver()
+    extra_methods = []
+    if service.chain is not None:  # holders' did:ethr DIDs live on the issuer's registry chain
+        from didkit_py.did.ethr import EthrMethod
+
+        extra_methods.append(EthrMethod([service.chain[0].network()]))
+    resolver = default_resolver(extra_methods=extra_methods)
 
     @app.exception_handler(OAuthError)
     async def _oauth_error(_request: Request, exc: OAuthError) -> JSONResponse:

@@ -234,13 +234,6 @@ def test_receive_from_the_issuer_service_and_present(tmp_path: Path) -> None:
         assert SECRET.encode() not in raw and holder.encode() not in raw, f.name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issuer/oid4vci.py checks proofs with default_resolver() (no did:ethr): the credential "
-    "endpoint answers invalid_proof for a did:ethr kid. Passes once it adds "
-    "EthrMethod([service.chain[0].network()]) when the issuer has a chain; then drop this mark.",
-)
 def test_did_ethr_holder_receives_from_the_issuer_service(tmp_path: Path) -> None:
     """A did:ethr holder (anchored on the embedded dev chain) receives an SD-JWT VC from
     ``issuer serve``: the proof of possession's kid is the did:ethr DID URL, which the issuer

@@ -1332,7 +1332,12 @@ class IssuerService:
                 if tenant is None:
                     continue  # another deployment sharing the relayer account
                 row = s.scalar(select(AuditEvent).where(AuditEvent.tenant_id == tid, AuditEvent.seq == seq))
-                if row is None or not _eq(row.hash, head) or not _eq(audit_hash(row), head):
+                if (
+                    row is None
+                    or row.hash is None
+                    or not _eq(row.hash, head)
+                    or not _eq(audit_hash(row), head)
+                ):
                     raise VerificationError(
                         f"tenant {tenant.slug}: event {seq} differs from its anchor "
                         f"in block {ev.block_number}",

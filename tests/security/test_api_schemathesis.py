@@ -2,8 +2,10 @@
 
 Every operation gets schema-generated (and schema-violating) requests, authenticated with a
 tenant admin key on the issuer. Checks: no response is a 500 (``not_a_server_error``), and
-every response's body and content type match what the schema declares for its status.
-Budget: ``SCHEMATHESIS_EXAMPLES`` (default 5) examples per operation, in-process over ASGI.
+every response's body and content type match what the schema declares for its status, and
+every 4xx is a structured JSON error (``error_body_is_structured``: the schemas leave error
+bodies undeclared). Budget: ``SCHEMATHESIS_EXAMPLES`` (default 5) examples per operation,
+in-process over ASGI.
 
 The issuer runs on SQLite and on PostgreSQL (a throwaway cluster from ``tests/pg.py``; skipped
 when the server binaries are missing, failed under ``CI=true``).
@@ -25,6 +27,7 @@ from __future__ import annotations
 import base64
 import copy
 import importlib.util
+import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -50,7 +53,32 @@ from schemathesis.generation.stateful.state_machine import normalize_name  # noq
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "5"))
 STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "40"))
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+
+
+def error_body_is_structured(ctx: Any, response: Any, case: Any) -> None:
+    """A 4xx is a JSON object naming the error: ``{"error": ...}`` (our own and OAuth's), a
+    problem document (``type``/``title``), or FastAPI's ``detail``; never a bare text or a trace.
+
+    The served schemas leave error bodies undeclared, so ``response_schema_conformance`` cannot
+    see this.
+    """
+    if not 400 <= response.status_code < 500 or (response.status_code in (404, 405) and not response.content):
+        return
+    text = response.content.decode("utf-8", "replace")
+    assert "Traceback (most recent call last)" not in text, "a traceback in an error response"
+    ctype = response.headers.get("content-type", [""])
+    ctype = (ctype[0] if isinstance(ctype, list) else ctype).split(";")[0].strip()
+    if ctype == "text/html" and (case.operation.path == "/" or case.operation.path.startswith("/ui/")):
+        return  # the verifier's pages answer a bad form with the page and its message
+    assert ctype in ("application/json", "application/problem+json"), f"{response.status_code} as {ctype!r}"
+    body = json.loads(text)
+    assert isinstance(body, dict), "error body is not an object"
+    assert isinstance(body.get("error"), str) or isinstance(body.get("title"), str) or "detail" in body, (
+        f"error body names no error: {text[:200]}"
+    )
+
+
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, error_body_is_structured]
 STATEFUL_CHECKS = [*CHECKS, ensure_resource_availability, use_after_free]
 # Found by this test and reported to the owner; the other checks still run on these operations.
 #: Operations whose served content type differs from their OpenAPI document (none today).

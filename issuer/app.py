@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -23,6 +24,7 @@ import anyio.to_thread
 from fastapi import Body, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 
 from didkit_py.errors import DidkitError, InvalidInput, LimitExceeded, NotFound, UnsupportedError
@@ -64,6 +66,16 @@ class AppContext:
         self.status_changes = Counter(
             "issuer_status_changes", "Credential status changes", ["purpose"], registry=self.metrics
         )
+
+    def exposition(self) -> CollectorRegistry:
+        """What ``/metrics`` shows: this process's metrics, or with several workers
+        (``PROMETHEUS_MULTIPROC_DIR``, set by ``issuer serve --workers N``) all workers' summed."""
+        directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if not directory:
+            return self.metrics
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+        return registry
 
 
 class BodyLimit:
@@ -285,7 +297,7 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
         responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
     )
     def metrics() -> Response:
-        return Response(generate_latest(ctx.metrics), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(ctx.exposition()), media_type=CONTENT_TYPE_LATEST)
 
     # ------------------------------------------------------------------ VC-API
 

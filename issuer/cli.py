@@ -116,6 +116,8 @@ def serve(
 ) -> None:
     """Run the service with uvicorn (migrates the database first)."""
     import os
+    import shutil
+    import tempfile
 
     import uvicorn
 
@@ -133,15 +135,26 @@ def serve(
     migrate(make_engine(settings.resolved_database_url()))
     settings.kek_bytes()  # create the KEK file once, before workers race for it
     err_console.print(f"issuer listening on http://{settings.host}:{settings.port}", highlight=False)
-    uvicorn.run(
-        "issuer.cli:app_factory",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers if settings.workers > 1 else None,
-        log_config=_log_config(settings),
-        access_log=False,
-    )
+    metrics_dir = None
+    if settings.workers > 1:
+        # Each worker counts in its own files here and /metrics sums them all: without it a
+        # scrape shows whichever worker answered (prometheus_client's multiprocess mode, read
+        # when the workers import it).
+        metrics_dir = tempfile.mkdtemp(prefix="issuer-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run(
+            "issuer.cli:app_factory",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers if settings.workers > 1 else None,
+            log_config=_log_config(settings),
+            access_log=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @app.command("migrate")

@@ -7,7 +7,9 @@ a port is pct-encoded: ``did:web:localhost%3A8443``.
 Defences: HTTPS only (plain HTTP only to 127.0.0.1 / localhost, and only when the resolver is
 built with ``allow_loopback_http``), IP-address hosts refused (as the spec says) except that
 loopback, redirects followed by hand and re-checked, a per-request and a total timeout, and the
-body streamed with a size limit. The document's ``id`` must be the DID resolved.
+body streamed with a size limit. The document's ``id`` must be the DID resolved. The resolver's
+own HTTP client connects to public addresses only (:mod:`didkit_py.net`: a host that resolves
+to a private network is refused); an injected client brings its own policy.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import quote, unquote
 import httpx
 
 from ..errors import InvalidInput, LimitExceeded, NetworkError, NotFound, UnsupportedError
+from ..net import PublicAddressTransport
 from .syntax import parse_did
 from .types import ResolutionResult
 
@@ -147,7 +150,9 @@ class WebMethod:
         )
 
     async def _fetch(self, url: str) -> tuple[bytes, str | None]:
-        client = self._http or httpx.AsyncClient()
+        client = self._http or httpx.AsyncClient(
+            transport=PublicAddressTransport(allow_loopback=self._allow_loopback_http)
+        )
         try:
             async with asyncio.timeout(self._timeout * 2):
                 return await self._fetch_with(client, url)

@@ -41,6 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from didkit_py.credentials.model import loads_json
 from didkit_py.did import Resolver, default_resolver
 from didkit_py.errors import DidkitError, InvalidInput, LimitExceeded, NotFound, StorageError
+from didkit_py.net import PublicAddressTransport
 from didkit_py.status import StatusListLimits
 from verifier import Policies, RiskSource, VerificationReport, Verifier
 
@@ -225,7 +226,12 @@ def create_app(
 
         risk = EthrHistoryRisk(resolver)
     owned_http = http is None
-    http_client = http or httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
+    # Status list URLs come from the credentials: fetch them from public addresses only.
+    http_client = http or httpx.AsyncClient(
+        timeout=settings.fetch_timeout,
+        follow_redirects=False,
+        transport=PublicAddressTransport(allow_loopback=settings.allow_loopback_http),
+    )
     status_limits = StatusListLimits(timeout=settings.fetch_timeout)
     if settings.status_cache_max_seconds is not None:
         cap = settings.status_cache_max_seconds

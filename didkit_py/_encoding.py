@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 import base58
 
@@ -39,7 +40,7 @@ def b64url_decode(text: str | bytes, *, at: str | None = None) -> bytes:
             raise InvalidInput("not base64url", code="encoding.base64url", at=at) from None
     if not isinstance(text, str):
         raise InvalidInput("expected a base64url string", code="encoding.base64url", at=at)
-    if len(text) % 4 == 1 or any(c not in _B64URL_ALPHABET for c in text):
+    if len(text) % 4 == 1 or _B64URL_RE.fullmatch(text) is None:
         raise InvalidInput("not base64url", code="encoding.base64url", at=at)
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -52,7 +53,9 @@ def b64url_decode(text: str | bytes, *, at: str | None = None) -> bytes:
     return raw
 
 
-_B64URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+# The URL-safe alphabet only (ASCII; no padding, no whitespace). A regex scan instead of a
+# per-character loop: decoding a 64 KiB status list no longer costs ~10 ms of Python.
+_B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def b58_encode(data: bytes) -> str:

@@ -1,6 +1,7 @@
 """``kill -9`` of ``issuer serve`` on SQLite, at random moments of concurrent issuance (issue #13).
 
-A real process on loopback with the default SQLite database in a temporary ``DIDKIT_HOME``.
+A real process on loopback with the default SQLite database in a temporary ``DIDKIT_HOME``;
+every other round runs two uvicorn workers on the one database and kills one of them first.
 Each round starts the service, lets eight clients issue credentials with fresh idempotency keys
 back to back (revoking about a third of them right away, so status list writes race the
 issuance), and SIGKILLs the whole process group at a random moment. After the last round
@@ -86,9 +87,9 @@ def _cli(env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
-def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def _start(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "issuer.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "issuer.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -113,9 +114,20 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=30)
 
 
+def _workers(pid: int) -> list[int]:
+    """uvicorn's worker processes under ``pid`` (multiprocessing spawn children, not its tracker)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for kid in task.read_text().split():
+            with contextlib.suppress(OSError):
+                if b"spawn_main" in Path(f"/proc/{kid}/cmdline").read_bytes():
+                    found.append(int(kid))
+    return found
+
+
 @contextlib.contextmanager
-def _serving(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    proc = _start(env, port)
+def _serving(env: dict[str, str], port: int, workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
+    proc = _start(env, port, workers)
     try:
         yield proc
     finally:
@@ -173,8 +185,10 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
         assert r.status_code == 201, r.text
 
     counter = iter(range(10**9))
+    worker_kills = 0
     for rnd in range(ROUNDS):
-        with _serving(env, port) as proc:
+        workers = 2 if rnd % 2 else 1  # odd rounds: two workers, one killed before the rest
+        with _serving(env, port, workers) as proc:
             stop, killed = threading.Event(), threading.Event()
 
             def client(
@@ -190,22 +204,26 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
                             with lock:
                                 key = f"k{rnd}-{next(counter)}"
                                 sent.append(key)
-                            r = _post(c, token, key)
-                            assert r.status_code == 201, r.text
-                            vc = r.json()["verifiableCredential"]
-                            with lock:
-                                received[key] = vc
-                            if pick.random() < 0.3:  # status list writes race the issuance
+                            try:
+                                r = _post(c, token, key)
+                                assert r.status_code == 201, r.text
+                                vc = r.json()["verifiableCredential"]
                                 with lock:
-                                    revoke_sent.add(key)
-                                r = _revoke(c, token, vc)
-                                assert r.status_code == 200, r.text
-                                with lock:
-                                    revoked.add(key)
-                except httpx.HTTPError as exc:
-                    # Only the kill may cut a request off.
-                    if not killed.is_set():
-                        errors.append(f"{type(exc).__name__} before the kill: {exc}")
+                                    received[key] = vc
+                                if pick.random() < 0.3:  # status list writes race the issuance
+                                    with lock:
+                                        revoke_sent.add(key)
+                                    r = _revoke(c, token, vc)
+                                    assert r.status_code == 200, r.text
+                                    with lock:
+                                        revoked.add(key)
+                            except httpx.HTTPError as exc:
+                                # Only a kill may cut a request off; after a worker's, go on
+                                # with the next key (this one is settled after the restart).
+                                if not killed.is_set():
+                                    errors.append(f"{type(exc).__name__} before the kill: {exc}")
+                                    return
+                                time.sleep(0.05)
                 except BaseException as exc:
                     errors.append(repr(exc))
 
@@ -214,6 +232,12 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
                 t.start()
             time.sleep(rng.uniform(0.3, 2.0))
             killed.set()
+            if workers > 1:
+                victims = _workers(proc.pid)
+                assert len(victims) == workers, victims
+                os.kill(rng.choice(victims), signal.SIGKILL)  # one worker dies mid-write
+                worker_kills += 1
+                time.sleep(rng.uniform(0.3, 1.5))  # the other (and any respawned) carry on
             os.killpg(proc.pid, signal.SIGKILL)  # mid-write: eight requests are in flight
             stop.set()
             for t in threads:
@@ -279,7 +303,8 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
     out = json.loads(_cli(env, "audit", "verify", "--json"))
     assert out["verified"]
     print(
-        f"{ROUNDS} kill -9 rounds: {len(sent)} requests, {len(received)} answered before the kill, "
+        f"{ROUNDS} kill -9 rounds ({worker_kills} with a worker killed first): {len(sent)} requests, "
+        f"{len(received)} answered before the kill, "
         f"{len(cut_after_commit)} committed but cut off, {len(rows)} credentials checked, "
         f"{len(entries)} status entries; {len(revoked)} revocations answered, "
         f"{len(revoke_sent - revoked)} cut off ({sum(bits[k] for k in revoke_sent - revoked)} committed), "

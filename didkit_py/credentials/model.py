@@ -105,31 +105,43 @@ def check_json_limits(doc: Any, limits: Limits = DEFAULT_LIMITS, *, at: str = ""
     Walks iteratively (no recursion, so a hostile depth cannot exhaust the stack), then
     measures the compact serialization.
     """
-    stack: list[tuple[Any, int, str]] = [(doc, 1, at)]
+    # Each entry carries its path as a parent link, (parent path, key); the JSON pointer text is
+    # only built for an error (building it for every node cost most of the walk).
+    stack: list[tuple[Any, int, Any]] = [(doc, 1, None)]
+
+    def where(path: Any) -> str:
+        parts: list[str | int] = []
+        while path is not None:
+            path, key = path
+            parts.append(key)
+        return _ptr(at, *reversed(parts))
+
     while stack:
-        value, depth, where = stack.pop()
+        value, depth, path = stack.pop()
         if isinstance(value, dict):
             if depth > limits.max_depth:
                 raise LimitExceeded(
-                    f"nested deeper than {limits.max_depth} levels", code="document.too_deep", at=where
+                    f"nested deeper than {limits.max_depth} levels", code="document.too_deep", at=where(path)
                 )
             for key, item in value.items():
                 if not isinstance(key, str):
-                    raise InvalidInput("object keys must be strings", code="document.json_type", at=where)
-                stack.append((item, depth + 1, _ptr(where, key)))
+                    raise InvalidInput(
+                        "object keys must be strings", code="document.json_type", at=where(path)
+                    )
+                stack.append((item, depth + 1, (path, key)))
         elif isinstance(value, list | tuple):
             if depth > limits.max_depth:
                 raise LimitExceeded(
-                    f"nested deeper than {limits.max_depth} levels", code="document.too_deep", at=where
+                    f"nested deeper than {limits.max_depth} levels", code="document.too_deep", at=where(path)
                 )
             for i, item in enumerate(value):
-                stack.append((item, depth + 1, _ptr(where, i)))
+                stack.append((item, depth + 1, (path, i)))
         elif isinstance(value, float):
             if not math.isfinite(value):
-                raise InvalidInput("numbers must be finite", code="document.json_type", at=where)
+                raise InvalidInput("numbers must be finite", code="document.json_type", at=where(path))
         elif value is not None and not isinstance(value, str | int | bool):
             raise InvalidInput(
-                f"not a JSON value ({type(value).__name__})", code="document.json_type", at=where
+                f"not a JSON value ({type(value).__name__})", code="document.json_type", at=where(path)
             )
     try:
         size = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))

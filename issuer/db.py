@@ -38,10 +38,12 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "DeferredRequest",
     "IssuedCredential",
     "IssuerDid",
     "IssuerKey",
     "Nonce",
+    "Notification",
     "Offer",
     "Sessions",
     "StatusEntry",
@@ -198,6 +200,45 @@ class Nonce(Base):
     __tablename__ = "nonces"
     value_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DeferredRequest(Base):
+    """An OpenID4VCI Credential Request waiting for an operator's decision (deferred issuance).
+
+    ``status``: ``pending`` → ``approving`` (issuance under way) → ``approved`` → ``delivered``
+    (fetched once at the Deferred Credential Endpoint), or ``pending`` → ``rejected``.
+    """
+
+    __tablename__ = "deferred_requests"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
+    template_id: Mapped[str] = mapped_column(ForeignKey("templates.id"))
+    #: SHA-256 of the ``transaction_id`` (never stored in clear).
+    transaction_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    #: The proof-bound holder keys, one per requested credential: key type, public key, kid, jwk.
+    holders: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: After approval: ``[[credential id, digest], ...]`` of the issued credentials.
+    credentials: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Notification(Base):
+    """One OpenID4VCI ``notification_id`` (stored hashed): the credentials of one response."""
+
+    __tablename__ = "notifications"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
+    #: ``[[credential id or null, digest], ...]``: what an event refers to in the audit log.
+    credentials: Mapped[list[list[str | None]]] = mapped_column(JSON)
+    last_event: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

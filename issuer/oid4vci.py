@@ -11,36 +11,54 @@ Secrets (pre-authorized codes, tx codes, access tokens, nonces) are stored as SH
 the pre-authorized code is also kept under the KEK so an offer can be fetched by reference. Nonces
 are single use: a proof is accepted only if deleting its nonce row affected exactly one row, so a
 replayed proof JWT fails on every worker. Batch issuance: one credential per proof.
+
+Deferred issuance (§9): a template with ``approval: "manual"`` answers a checked Credential
+Request with HTTP 202, a random ``transaction_id`` (stored hashed) and an ``interval``; the
+proof-bound holder keys wait with the request until an admin approves (``POST
+/deferred/{id}/approve`` issues through :meth:`IssuerService.issue` with one idempotency key per
+credential, so approving twice never issues twice) or rejects it. The Deferred Credential
+Endpoint answers 202 while pending, the credentials once, then ``invalid_transaction_id``; a
+rejected request gets ``credential_request_denied``. Its access token stays valid there (and at
+the Notification Endpoint) for its own transactions until they expire.
+
+Notifications (§11): every response with credentials carries a ``notification_id`` (stored
+hashed); ``POST /{tenant}/notification`` records each new event in the audit log (event, offer,
+credential ids and digests; never the wallet's free-text description) and answers 204.
 """
 
 import io
+import json
 import secrets
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import jsonschema
 import segno
 from fastapi import Body, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 from starlette.concurrency import run_in_threadpool
 
+from didkit_py._encoding import b64url_decode, b64url_encode
 from didkit_py.did import default_resolver, did_jwk_from_jwk
 from didkit_py.errors import DidkitError, InvalidInput, NotFound
-from didkit_py.keys import KeyPair, public_jwk
+from didkit_py.keys import KeyPair, KeyType, public_jwk
 from didkit_py.oid4vc.vci import (
     PRE_AUTHORIZED_GRANT,
+    ProofCheck,
     check_proof_jwt,
     credential_offer_uri,
     parse_credential_request,
+    parse_deferred_request,
+    parse_notification_request,
     parse_token_request,
 )
 
-from .db import Nonce, Offer, Template
+from .db import DeferredRequest, IssuedCredential, Nonce, Notification, Offer, Template
 from .secrets_ import sha256_hex
-from .service import VC_V2, Principal, _eq
+from .service import VC_V2, Conflict, Principal, _eq, canonical_json
 
 if TYPE_CHECKING:
     from .app import AppContext
@@ -136,6 +154,8 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
                 "authorization_servers": [ci],
                 "credential_endpoint": f"{ci}/credential",
                 "nonce_endpoint": f"{ci}/nonce",
+                "deferred_credential_endpoint": f"{ci}/deferred_credential",
+                "notification_endpoint": f"{ci}/notification",
                 "batch_credential_issuance": {"batch_size": settings.max_batch_size},
                 "display": [{"name": t.name}],
                 "credential_configurations_supported": {
@@ -386,9 +406,7 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
         tenant: str, body: Annotated[Any, Body()], authorization: Annotated[str | None, Header()] = None
     ) -> JSONResponse:
         bad_token = OAuthError("invalid_token", "the access token is invalid or expired", 401)
-        if not authorization or authorization[:7].lower() != "bearer " or len(authorization) > 200:
-            raise bad_token
-        access = authorization[7:].strip()
+        access = _bearer(authorization, bad_token)
         t, o, tpl = await run_in_threadpool(_offer_for_token, tenant, access, bad_token)
         try:
             config_id, jwts = parse_credential_request(body)
@@ -416,8 +434,23 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
             except DidkitError as exc:
                 code = exc.code.removeprefix("oid4vci.")
                 raise OAuthError(code if code == "invalid_nonce" else "invalid_proof", str(exc)) from None
-        out = await run_in_threadpool(_issue_batch, t, o, tpl, checks)
-        return JSONResponse({"credentials": [{"credential": c} for c in out]}, headers=NO_STORE)
+        if tpl.body.get("approval") == "manual":
+            transaction_id = await run_in_threadpool(_defer, t, o, tpl, checks)
+            return JSONResponse(
+                {"transaction_id": transaction_id, "interval": settings.deferred_interval_seconds},
+                202,
+                headers=NO_STORE,
+            )
+        out, notification_id = await run_in_threadpool(_issue_batch, t, o, tpl, checks)
+        return JSONResponse(
+            {"credentials": [{"credential": c} for c in out], "notification_id": notification_id},
+            headers=NO_STORE,
+        )
+
+    def _bearer(authorization: str | None, bad: OAuthError) -> str:
+        if not authorization or authorization[:7].lower() != "bearer " or len(authorization) > 200:
+            raise bad
+        return authorization[7:].strip()
 
     def _offer_for_token(tenant: str, access: str, bad: OAuthError) -> tuple[Any, Offer, Template]:
         try:
@@ -432,34 +465,392 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
             assert tpl is not None
             return t, o, tpl
 
-    def _issue_batch(t: Any, o: Offer, tpl: Template, checks: list[Any]) -> list[Any]:
+    def _claim(s: Any, o: Offer, n: int) -> None:
+        """Count ``n`` more credentials against the offer's batch limit (in ``s``'s transaction)."""
+        done = s.execute(
+            update(Offer)
+            .where(Offer.id == o.id, Offer.issued_count + n <= settings.max_batch_size)
+            .values(issued_count=Offer.issued_count + n)
+        )
+        if done.rowcount != 1:
+            raise OAuthError("invalid_request", "this offer has issued all its credentials")
+
+    def _issue_one(
+        t: Any,
+        o: Offer,
+        tpl: Template,
+        check: ProofCheck,
+        *,
+        actor: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[Any, str]:
+        """Issue one credential bound to ``check``'s key; returns it and its digest."""
+        principal = Principal(t.id, t.slug, f"offer:{o.id[:8]}", frozenset({"issue"}))
+        subject = dict(o.claims)
+        holder_key = None
+        if check.holder_did:
+            subject["id"] = check.holder_did
+        elif check.jwk is not None:  # a bare JWK proof: bind the subject to its did:jwk
+            subject["id"] = did_jwk_from_jwk(check.jwk)
+        if tpl.format == "dc+sd-jwt":
+            holder_key = check.jwk or public_jwk(KeyPair(check.key_type, check.public_key))
+        cred = {"@context": [VC_V2], "type": ["VerifiableCredential"], "credentialSubject": subject}
+        secured, replayed, fmt = service.issue(
+            principal,
+            cred,
+            {"template": tpl.id},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            holder_key=holder_key,
+            via="oid4vci",
+        )
+        if not replayed:
+            ctx.issued.labels(fmt, "oid4vci").inc()
+        # The digest the service recorded (OpenID4VCI credentials are returned as secured).
+        return secured, sha256_hex(secured if isinstance(secured, str) else canonical_json(secured))
+
+    def _new_notification(s: Any, t: Any, o: Offer, creds: list[list[str | None]], now: datetime) -> str:
+        notification_id = secrets.token_urlsafe(24)
+        s.add(
+            Notification(
+                id_hash=sha256_hex(notification_id),
+                tenant_id=t.id,
+                offer_id=o.id,
+                credentials=creds,
+                last_event=None,
+                created_at=now,
+                expires_at=now + timedelta(seconds=settings.deferred_ttl_seconds),
+            )
+        )
+        return notification_id
+
+    def _issue_batch(t: Any, o: Offer, tpl: Template, checks: list[ProofCheck]) -> tuple[list[Any], str]:
+        with service.sessions.begin() as s:
+            _claim(s, o, len(checks))
+        out, creds = [], []
+        for check in checks:
+            secured, digest = _issue_one(t, o, tpl, check)
+            out.append(secured)
+            creds.append([None, digest])
+        with service.sessions.begin() as s:
+            notification_id = _new_notification(s, t, o, creds, service.clock())
+        return out, notification_id
+
+    # ------------------------------------------------------------------ deferred issuance (§9)
+
+    def _defer(t: Any, o: Offer, tpl: Template, checks: list[ProofCheck]) -> str:
+        """Store the request and its proof-bound holder keys; the transaction id is shown once."""
+        transaction_id = secrets.token_urlsafe(32)  # 256 bits
+        now = service.clock()
+        holders = [
+            {
+                "key_type": str(c.key_type),
+                "public_key": b64url_encode(c.public_key),
+                "kid": c.kid,
+                "jwk": c.jwk,
+            }
+            for c in checks
+        ]
+        with service.sessions.begin() as s:
+            _claim(s, o, len(checks))
+            d = DeferredRequest(
+                id=str(uuid.uuid4()),
+                tenant_id=t.id,
+                offer_id=o.id,
+                template_id=tpl.id,
+                transaction_hash=sha256_hex(transaction_id),
+                status="pending",
+                holders=holders,
+                credentials=None,
+                decided_by=None,
+                decided_at=None,
+                created_at=now,
+                expires_at=now + timedelta(seconds=settings.deferred_ttl_seconds),
+            )
+            s.add(d)
+            service._audit(
+                s,
+                t.id,
+                f"offer:{o.id[:8]}",
+                "deferred.request",
+                template_id=tpl.id,
+                details={"deferred_id": d.id, "offer_id": o.id, "count": len(holders)},
+            )
+        return transaction_id
+
+    def _holder_checks(d: DeferredRequest) -> list[ProofCheck]:
+        return [
+            ProofCheck(
+                KeyType(h["key_type"]), b64url_decode(h["public_key"]), h.get("kid"), h.get("jwk"), None
+            )
+            for h in d.holders
+        ]
+
+    def _deferred_json(d: DeferredRequest, tpl: Template, o: Offer) -> dict[str, Any]:
+        holders = [
+            h["kid"].split("#", 1)[0] if h.get("kid") else did_jwk_from_jwk(h["jwk"]) for h in d.holders
+        ]
+        return {
+            "id": d.id,
+            "status": d.status,
+            "template": tpl.name,
+            "offer_id": d.offer_id,
+            "claims": o.claims,
+            "holders": holders,
+            "count": len(d.holders),
+            "credentials": [c[0] for c in d.credentials or []],
+            "created": d.created_at.isoformat(),
+            "expires": d.expires_at.isoformat(),
+            "decided_by": d.decided_by,
+            "decided_at": d.decided_at.isoformat() if d.decided_at else None,
+        }
+
+    def _own_deferred(s: Any, principal: Principal, deferred_id: str) -> DeferredRequest:
+        d = s.get(DeferredRequest, deferred_id) if len(deferred_id) <= 64 else None
+        if d is None or d.tenant_id != principal.tenant_id:
+            raise NotFound("no such deferred request", code="deferred.notFound")
+        return d  # type: ignore[no-any-return]
+
+    def _deferred_view(principal: Principal, deferred_id: str) -> dict[str, Any]:
+        with service.sessions() as s:
+            d = _own_deferred(s, principal, deferred_id)
+            tpl, o = s.get(Template, d.template_id), s.get(Offer, d.offer_id)
+            assert tpl is not None and o is not None
+            return _deferred_json(d, tpl, o)
+
+    Admin = Annotated[Principal, Depends(principal_for("admin"))]
+
+    @app.get("/deferred", tags=["openid4vci"])
+    def list_deferred(principal: Admin, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """This tenant's deferred OpenID4VCI requests, newest first (``?status=pending`` to filter)."""
+        with service.sessions() as s:
+            q = (
+                select(DeferredRequest, Template, Offer)
+                .join(Template, Template.id == DeferredRequest.template_id)
+                .join(Offer, Offer.id == DeferredRequest.offer_id)
+                .where(DeferredRequest.tenant_id == principal.tenant_id)
+            )
+            if status is not None:
+                q = q.where(DeferredRequest.status == status[:16])
+            rows = s.execute(q.order_by(DeferredRequest.created_at.desc()).limit(max(1, min(limit, 1000))))
+            return [_deferred_json(d, tpl, o) for d, tpl, o in rows]
+
+    @app.get("/deferred/{deferred_id}", tags=["openid4vci"])
+    def get_deferred(principal: Admin, deferred_id: str) -> dict[str, Any]:
+        return _deferred_view(principal, deferred_id)
+
+    @app.post("/deferred/{deferred_id}/approve", tags=["openid4vci"])
+    def approve_deferred(principal: Admin, deferred_id: str) -> dict[str, Any]:
+        """Issue the request's credentials (once: approving again changes nothing)."""
+        now = service.clock()
+        with service.sessions.begin() as s:
+            d = _own_deferred(s, principal, deferred_id)
+            if d.status in ("approved", "delivered"):
+                pass
+            elif d.status == "rejected":
+                raise Conflict("this request was rejected", code="deferred.rejected")
+            elif d.status == "pending" and d.expires_at <= now:
+                raise Conflict("this request expired", code="deferred.expired")
+            else:  # pending, or approving (an approval that did not finish): take it on
+                s.execute(
+                    update(DeferredRequest)
+                    .where(DeferredRequest.id == d.id, DeferredRequest.status.in_(("pending", "approving")))
+                    .values(status="approving", decided_by=principal.key_id[:64], decided_at=now)
+                )
+            status = d.status
+        if status in ("pending", "approving"):
+            _complete_approval(principal, deferred_id)
+        return _deferred_view(principal, deferred_id)
+
+    def _complete_approval(principal: Principal, deferred_id: str) -> None:
+        with service.sessions() as s:
+            d = _own_deferred(s, principal, deferred_id)
+            t = service.tenant_by_slug(s, principal.tenant_slug)
+            o, tpl = s.get(Offer, d.offer_id), s.get(Template, d.template_id)
+            assert o is not None and tpl is not None
+        creds: list[list[str]] = []
+        for i, check in enumerate(_holder_checks(d)):
+            # One idempotency key per credential: a repeated or concurrent approval replays it.
+            key = f"oid4vci-deferred:{d.id}:{i}"
+            _secured, digest = _issue_one(t, o, tpl, check, actor=principal.key_id, idempotency_key=key)
+            with service.sessions() as s:
+                cred_id = s.scalar(
+                    select(IssuedCredential.id).where(
+                        IssuedCredential.tenant_id == t.id, IssuedCredential.idempotency_key == key
+                    )
+                )
+            assert cred_id is not None
+            creds.append([cred_id, digest])
         with service.sessions.begin() as s:
             done = s.execute(
-                update(Offer)
-                .where(Offer.id == o.id, Offer.issued_count + len(checks) <= settings.max_batch_size)
-                .values(issued_count=Offer.issued_count + len(checks))
+                update(DeferredRequest)
+                .where(DeferredRequest.id == d.id, DeferredRequest.status == "approving")
+                .values(status="approved", credentials=creds)
+            )
+            if done.rowcount == 1:  # type: ignore[attr-defined]
+                service._audit(
+                    s,
+                    t.id,
+                    principal.key_id,
+                    "deferred.approve",
+                    template_id=tpl.id,
+                    details={"deferred_id": d.id, "credentials": [c[0] for c in creds]},
+                )
+
+    @app.post("/deferred/{deferred_id}/reject", tags=["openid4vci"])
+    def reject_deferred(principal: Admin, deferred_id: str) -> dict[str, Any]:
+        """Refuse the request: the wallet gets ``credential_request_denied``; nothing is issued."""
+        now = service.clock()
+        with service.sessions.begin() as s:
+            d = _own_deferred(s, principal, deferred_id)
+            if d.status != "rejected":
+                done = s.execute(
+                    update(DeferredRequest)
+                    .where(DeferredRequest.id == d.id, DeferredRequest.status == "pending")
+                    .values(status="rejected", decided_by=principal.key_id[:64], decided_at=now)
+                )
+                if done.rowcount != 1:  # type: ignore[attr-defined]
+                    raise Conflict("this request was already approved", code="deferred.approved")
+                service._audit(
+                    s,
+                    principal.tenant_id,
+                    principal.key_id,
+                    "deferred.reject",
+                    template_id=d.template_id,
+                    details={"deferred_id": d.id},
+                )
+        return _deferred_view(principal, deferred_id)
+
+    def _token_offer(tenant: str, access: str, bad: OAuthError) -> tuple[Any, Offer]:
+        """The tenant and offer behind an access token, expired or not (the caller decides)."""
+        try:
+            t = tenant_or_404(tenant)
+        except NotFound:
+            raise bad from None
+        with service.sessions() as s:
+            o = s.scalar(select(Offer).where(Offer.token_hash == sha256_hex(access), Offer.tenant_id == t.id))
+            if o is None:
+                raise bad
+            return t, o
+
+    def _token_live(o: Offer, item: Any, now: datetime) -> bool:
+        """Valid now, or (at the deferred and notification endpoints) for its own unexpired items."""
+        if o.token_expires_at is not None and o.token_expires_at > now:
+            return True
+        return item is not None and item.offer_id == o.id and item.expires_at > now
+
+    @app.post("/{tenant}/deferred_credential", tags=["openid4vci"])
+    async def deferred_credential(
+        tenant: str, body: Annotated[Any, Body()], authorization: Annotated[str | None, Header()] = None
+    ) -> JSONResponse:
+        bad_token = OAuthError("invalid_token", "the access token is invalid or expired", 401)
+        access = _bearer(authorization, bad_token)
+        try:
+            transaction_id = parse_deferred_request(body)
+        except InvalidInput as exc:
+            raise OAuthError(exc.code.removeprefix("oid4vci."), str(exc)) from None
+        return await run_in_threadpool(_deferred, tenant, access, transaction_id, bad_token)
+
+    def _deferred(tenant: str, access: str, transaction_id: str, bad_token: OAuthError) -> JSONResponse:
+        t, o = _token_offer(tenant, access, bad_token)
+        now = service.clock()
+        invalid = OAuthError("invalid_transaction_id", "the transaction_id is invalid, expired or used")
+        with service.sessions() as s:
+            d = s.scalar(
+                select(DeferredRequest).where(
+                    DeferredRequest.transaction_hash == sha256_hex(transaction_id),
+                    DeferredRequest.tenant_id == t.id,
+                )
+            )
+        if not _token_live(o, d, now):
+            raise bad_token
+        if d is None or d.offer_id != o.id:
+            raise invalid
+        if d.status in ("pending", "approving"):
+            if d.status == "pending" and d.expires_at <= now:
+                raise invalid
+            return JSONResponse(
+                {"transaction_id": transaction_id, "interval": settings.deferred_interval_seconds},
+                202,
+                headers=NO_STORE,
+            )
+        if d.status == "rejected":
+            raise OAuthError("credential_request_denied", "the credential issuer refused this request")
+        if d.status != "approved":
+            raise invalid
+        with service.sessions.begin() as s:
+            done = s.execute(
+                update(DeferredRequest)
+                .where(DeferredRequest.id == d.id, DeferredRequest.status == "approved")
+                .values(status="delivered")
             )
             if done.rowcount != 1:  # type: ignore[attr-defined]
-                raise OAuthError("invalid_request", "this offer has issued all its credentials")
-        principal = Principal(t.id, t.slug, f"offer:{o.id[:8]}", frozenset({"issue"}))
-        out = []
-        for check in checks:
-            subject = dict(o.claims)
-            holder_key = None
-            if check.holder_did:
-                subject["id"] = check.holder_did
-            elif check.jwk is not None:  # a bare JWK proof: bind the subject to its did:jwk
-                subject["id"] = did_jwk_from_jwk(check.jwk)
-            if tpl.format == "dc+sd-jwt":
-                holder_key = check.jwk or public_jwk(KeyPair(check.key_type, check.public_key))
-            cred = {"@context": [VC_V2], "type": ["VerifiableCredential"], "credentialSubject": subject}
-            secured, _replayed, fmt = service.issue(
-                principal,
-                cred,
-                {"template": tpl.id},
-                holder_key=holder_key,
-                via="oid4vci",
+                raise invalid  # fetched by a concurrent request
+            ids = [c[0] for c in d.credentials or []]
+            rows = {
+                r.id: r.credential
+                for r in s.scalars(select(IssuedCredential).where(IssuedCredential.id.in_(ids)))
+            }
+            out = [json.loads(rows[i]) for i in ids]
+            notification_id = _new_notification(s, t, o, [list(c) for c in d.credentials or []], now)
+            service._audit(
+                s,
+                t.id,
+                f"offer:{o.id[:8]}",
+                "deferred.deliver",
+                template_id=d.template_id,
+                details={"deferred_id": d.id, "credentials": ids},
             )
-            ctx.issued.labels(fmt, "oid4vci").inc()
-            out.append(secured)
-        return out
+        return JSONResponse(
+            {"credentials": [{"credential": c} for c in out], "notification_id": notification_id},
+            headers=NO_STORE,
+        )
+
+    # ------------------------------------------------------------------ notifications (§11)
+
+    @app.post("/{tenant}/notification", tags=["openid4vci"], status_code=204)
+    async def notification(
+        tenant: str, body: Annotated[Any, Body()], authorization: Annotated[str | None, Header()] = None
+    ) -> Response:
+        bad_token = OAuthError("invalid_token", "the access token is invalid or expired", 401)
+        access = _bearer(authorization, bad_token)
+        try:
+            notification_id, event = parse_notification_request(body)
+        except InvalidInput as exc:
+            raise OAuthError("invalid_notification_request", str(exc)) from None
+        await run_in_threadpool(_notify, tenant, access, notification_id, event, bad_token)
+        return Response(status_code=204, headers=NO_STORE)
+
+    def _notify(tenant: str, access: str, notification_id: str, event: str, bad_token: OAuthError) -> None:
+        t, o = _token_offer(tenant, access, bad_token)
+        now = service.clock()
+        id_hash = sha256_hex(notification_id)
+        with service.sessions() as s:
+            n = s.get(Notification, id_hash)
+            if n is not None and n.tenant_id != t.id:
+                n = None
+        if not _token_live(o, n, now):
+            raise bad_token
+        if n is None or n.offer_id != o.id or n.expires_at <= now:
+            raise OAuthError("invalid_notification_id", "the notification_id is invalid or expired")
+        with service.sessions.begin() as s:
+            done = s.execute(
+                update(Notification)
+                .where(
+                    Notification.id_hash == id_hash,
+                    or_(Notification.last_event.is_(None), Notification.last_event != event),
+                )
+                .values(last_event=event)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                return  # the same event again: already recorded (§11 notifications are idempotent)
+            for cred_id, digest in n.credentials:
+                service._audit(
+                    s,
+                    t.id,
+                    f"offer:{o.id[:8]}",
+                    "oid4vci.notification",
+                    credential_id=cred_id,
+                    digest=digest,
+                    details={"event": event, "offer_id": o.id},
+                )

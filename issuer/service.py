@@ -134,6 +134,8 @@ class TemplateIn(BaseModel):
     mandatory_pointers: list[str] = Field(default_factory=list, max_length=64)
     disclosable: list[str] = Field(default_factory=list, max_length=64)
     vct: str | None = None
+    #: ``manual``: OpenID4VCI requests wait for an operator (deferred issuance, ``/deferred``).
+    approval: Literal["auto", "manual"] = "auto"
 
     @field_validator("subject_schema")
     @classmethod

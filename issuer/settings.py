@@ -56,6 +56,11 @@ class IssuerSettings(BaseSettings):
     #: 0 turns the background sealer off (events are then sealed by verify/anchor/listing).
     audit_seal_seconds: float = Field(default=1.0, ge=0)
     max_batch_size: int = Field(default=10, ge=1, le=100)
+    #: OpenID4VCI deferred issuance: the ``interval`` (seconds) wallets wait between polls, and
+    #: how long a pending transaction (and its access token, at the deferred and notification
+    #: endpoints) stays valid.
+    deferred_interval_seconds: int = Field(default=60, ge=1)
+    deferred_ttl_seconds: int = Field(default=7 * 86400, ge=60)
     auto_migrate: bool = True
     #: The registry chain for did:ethr (JSON-RPC URL); did:ethr is off when unset.
     chain_url: str | None = None

@@ -32,12 +32,15 @@ if TYPE_CHECKING:
     from ..did import Resolver
 
 __all__ = [
+    "NOTIFICATION_EVENTS",
     "OFFER_SCHEMES",
     "PRE_AUTHORIZED_GRANT",
     "PROOF_TYP",
     "CredentialConfiguration",
     "CredentialOffer",
+    "CredentialOutcome",
     "CredentialResponse",
+    "DeferredError",
     "IssuerMetadata",
     "PreAuthorizedClient",
     "ProofCheck",
@@ -48,13 +51,18 @@ __all__ = [
     "check_proof_jwt",
     "credential_offer_uri",
     "credential_request_body",
+    "deferred_request_body",
     "issuer_metadata_url",
+    "notification_request_body",
     "parse_credential_offer",
     "parse_credential_offer_uri",
+    "parse_credential_outcome",
     "parse_credential_request",
     "parse_credential_response",
+    "parse_deferred_request",
     "parse_issuer_metadata",
     "parse_nonce_response",
+    "parse_notification_request",
     "parse_token_request",
     "parse_token_response",
     "token_request_form",
@@ -273,7 +281,12 @@ def parse_issuer_metadata(
             code="oid4vci.issuer_mismatch",
             at="/credential_issuer",
         )
-    for name in ("credential_endpoint", "nonce_endpoint", "deferred_credential_endpoint"):
+    for name in (
+        "credential_endpoint",
+        "nonce_endpoint",
+        "deferred_credential_endpoint",
+        "notification_endpoint",
+    ):
         value = getattr(meta, name)
         if value is not None:
             check_url(value, allow_loopback_http=allow_loopback_http, what=name, at=f"/{name}")
@@ -509,7 +522,7 @@ def parse_credential_request(data: Any) -> tuple[str, list[str]]:
 
 
 class CredentialResponse(_Open):
-    """§8.3 Credential Response (immediate) — deferred issuance is reported, not supported."""
+    """§8.3 Credential Response: ``credentials`` (HTTP 200) or ``transaction_id`` + ``interval`` (202)."""
 
     credentials: list[dict[str, Any]] | None = None
     transaction_id: str | None = None
@@ -522,7 +535,8 @@ def parse_credential_response(data: Any) -> list[str | dict[str, Any]]:
     if resp.credentials is None:
         if resp.transaction_id is not None:
             raise _invalid(
-                "the issuer deferred issuance; deferred retrieval is not supported yet", "deferred"
+                "the issuer deferred issuance (transaction_id): use parse_credential_outcome",
+                "deferred",
             )
         raise _invalid("credential response has no credentials", "credential", "/credentials")
     out: list[str | dict[str, Any]] = []
@@ -534,6 +548,115 @@ def parse_credential_response(data: Any) -> list[str | dict[str, Any]]:
     if not out:
         raise _invalid("credential response has no credentials", "credential", "/credentials")
     return out
+
+
+NOTIFICATION_EVENTS: Final = ("credential_accepted", "credential_failure", "credential_deleted")
+MAX_ID_CHARS: Final = 1024
+
+
+def _ascii_text_ok(value: str) -> bool:
+    """§8.3.1.2 / §11.1: ``%x20-21 / %x23-5B / %x5D-7E`` (printable ASCII without ``"`` and ``\\``)."""
+    return all(0x20 <= ord(c) <= 0x7E and c not in '"\\' for c in value)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialOutcome:
+    """A Credential or Deferred Credential Response: credentials now, or a transaction to poll."""
+
+    credentials: list[str | dict[str, Any]]
+    transaction_id: str | None = None
+    interval: int | None = None
+    notification_id: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.transaction_id is not None
+
+
+def parse_credential_outcome(data: Any, *, status: int = 200) -> CredentialOutcome:
+    """§8.3 / §9.2: HTTP 200 with ``credentials`` (and maybe ``notification_id``), or HTTP 202
+    with ``transaction_id`` and a positive ``interval`` (never both)."""
+    resp: CredentialResponse = _model(CredentialResponse, data, what="credential response", code="credential")
+    if resp.transaction_id is not None or status == 202:
+        if status != 202:
+            raise _invalid("a transaction_id comes with HTTP 202", "credential", "/transaction_id")
+        if resp.credentials is not None or resp.notification_id is not None:
+            raise _invalid(
+                "a deferred response has no credentials or notification_id", "credential", "/credentials"
+            )
+        tid = resp.transaction_id
+        if not tid or len(tid) > MAX_ID_CHARS:
+            raise _invalid("a deferred response needs a transaction_id", "credential", "/transaction_id")
+        if resp.interval is None or resp.interval <= 0:
+            raise _invalid("a deferred response needs a positive interval", "credential", "/interval")
+        return CredentialOutcome([], tid, resp.interval)
+    if resp.interval is not None:
+        raise _invalid("interval comes only with a transaction_id", "credential", "/interval")
+    nid = resp.notification_id
+    if nid is not None and (not nid or len(nid) > MAX_ID_CHARS):
+        raise _invalid("notification_id is malformed", "credential", "/notification_id")
+    return CredentialOutcome(parse_credential_response(data), None, None, nid)
+
+
+def deferred_request_body(transaction_id: str) -> dict[str, Any]:
+    """§9.1 Deferred Credential Request."""
+    return {"transaction_id": transaction_id}
+
+
+def parse_deferred_request(data: Any) -> str:
+    """Issuer side: the ``transaction_id`` of a Deferred Credential Request (other members ignored)."""
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "deferred credential request must be a JSON object", code="oid4vci.invalid_credential_request"
+        )
+    tid = data.get("transaction_id")
+    if not isinstance(tid, str) or not tid or len(tid) > MAX_ID_CHARS:
+        raise InvalidInput(
+            "transaction_id is missing", code="oid4vci.invalid_credential_request", at="/transaction_id"
+        )
+    return tid
+
+
+def notification_request_body(
+    notification_id: str, event: str, description: str | None = None
+) -> dict[str, Any]:
+    """§11.1 Notification Request."""
+    if event not in NOTIFICATION_EVENTS:
+        raise ValueError(f"event must be one of {', '.join(NOTIFICATION_EVENTS)}")
+    body = {"notification_id": notification_id, "event": event}
+    if description is not None:
+        body["event_description"] = "".join(c if _ascii_text_ok(c) else "?" for c in description)[:300]
+    return body
+
+
+def parse_notification_request(data: Any) -> tuple[str, str]:
+    """Issuer side, §11.1: ``(notification_id, event)``; errors are ``invalid_notification_request``.
+
+    ``event_description`` is checked for its character set and otherwise dropped.
+    """
+
+    def bad(msg: str, at: str) -> InvalidInput:
+        return InvalidInput(msg, code="oid4vci.invalid_notification_request", at=at)
+
+    if not isinstance(data, dict):
+        raise bad("notification request must be a JSON object", "/")
+    nid = data.get("notification_id")
+    if not isinstance(nid, str) or not nid or len(nid) > MAX_ID_CHARS:
+        raise bad("notification_id is missing", "/notification_id")
+    event = data.get("event")
+    if event not in NOTIFICATION_EVENTS:
+        raise bad(f"event must be one of {', '.join(NOTIFICATION_EVENTS)}", "/event")
+    desc = data.get("event_description")
+    if desc is not None and (not isinstance(desc, str) or len(desc) > 1000 or not _ascii_text_ok(desc)):
+        raise bad(
+            "event_description must be printable ASCII without quotes or backslashes", "/event_description"
+        )
+    return nid, str(event)
+
+
+class DeferredError(NetworkError):
+    """The Deferred Credential Endpoint refused: ``code`` is ``oid4vci.<error>``
+    (``invalid_transaction_id``, ``credential_request_denied``, …)."""
 
 
 # --------------------------------------------------------------------------- client
@@ -629,3 +752,99 @@ class PreAuthorizedClient:
             ok=(200, 202),
         )
         return parse_credential_response(data)
+
+    async def _post(self, url: str, *, what: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
+        res = await request(
+            self.http,
+            "POST",
+            url,
+            allow_loopback_http=self.allow_loopback_http,
+            what=what,
+            json_body=body,
+            headers={"authorization": f"Bearer {token}"},
+        )
+        if res.status == 204:
+            return 204, None
+        data: Any = None
+        if res.content_type == "application/json":
+            try:
+                data = json.loads(res.body)
+            except ValueError:
+                data = None
+        return res.status, data
+
+    async def credential_outcome(
+        self, meta: IssuerMetadata, token: TokenResponse, configuration_id: str, proofs: list[str]
+    ) -> CredentialOutcome:
+        """Like :meth:`credential`, but a deferred answer (HTTP 202) is returned, not refused."""
+        status, data = await self._post(
+            meta.credential_endpoint,
+            what="credential endpoint",
+            token=token.access_token,
+            body=credential_request_body(configuration_id, proofs),
+        )
+        if status not in (200, 202):
+            raise NetworkError(
+                f"credential endpoint answered HTTP {status}{_error_suffix(data)}", code="oid4vci.http_status"
+            )
+        return parse_credential_outcome(data, status=status)
+
+    async def deferred_credential(
+        self, endpoint: str, access_token: str, transaction_id: str, *, default_interval: int = 60
+    ) -> CredentialOutcome:
+        """§9: poll the Deferred Credential Endpoint once.
+
+        Still pending → an outcome with ``transaction_id`` and ``interval``; refused →
+        :class:`DeferredError` whose code names the issuer's error. A pre-1.0 ``issuance_pending``
+        error (HTTP 400) counts as pending.
+        """
+        check_url(endpoint, allow_loopback_http=self.allow_loopback_http, what="deferred_credential_endpoint")
+        status, data = await self._post(
+            endpoint,
+            what="deferred credential endpoint",
+            token=access_token,
+            body=deferred_request_body(transaction_id),
+        )
+        if status in (200, 202):
+            return parse_credential_outcome(data, status=status)
+        error = data.get("error") if isinstance(data, dict) else None
+        if status == 400 and error == "issuance_pending":
+            interval = data.get("interval") if isinstance(data, dict) else None
+            ok = isinstance(interval, int) and not isinstance(interval, bool) and interval > 0
+            return CredentialOutcome([], transaction_id, interval if ok else default_interval)
+        if (
+            isinstance(error, str)
+            and error.isascii()
+            and error.replace("_", "").isalnum()
+            and len(error) < 64
+        ):
+            raise DeferredError(f"deferred credential endpoint: {error}", code=f"oid4vci.{error}")
+        raise NetworkError(f"deferred credential endpoint answered HTTP {status}", code="oid4vci.http_status")
+
+    async def notify(
+        self,
+        endpoint: str,
+        access_token: str,
+        notification_id: str,
+        event: str,
+        description: str | None = None,
+    ) -> None:
+        """§11: tell the issuer what became of the credentials of one response."""
+        check_url(endpoint, allow_loopback_http=self.allow_loopback_http, what="notification_endpoint")
+        status, data = await self._post(
+            endpoint,
+            what="notification endpoint",
+            token=access_token,
+            body=notification_request_body(notification_id, event, description),
+        )
+        if not 200 <= status < 300:
+            raise NetworkError(
+                f"notification endpoint answered HTTP {status}{_error_suffix(data)}",
+                code="oid4vci.http_status",
+            )
+
+
+def _error_suffix(data: Any) -> str:
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return f": {data['error'][:80]}"
+    return ""

@@ -12,7 +12,7 @@ import re
 
 import base58
 
-from .errors import InvalidInput
+from .errors import InvalidInput, LimitExceeded
 
 __all__ = [
     "b58_decode",
@@ -63,9 +63,20 @@ def b58_encode(data: bytes) -> str:
     return base58.b58encode(data).decode("ascii")
 
 
+#: Longest base58btc text we decode: ~750 bytes, far above any key or signature we read
+#: (a BLS12-381 G2 key is 132 characters). Base58 decoding is quadratic in the length (a
+#: 60,000-character proofValue cost 3 s of CPU, 1 MiB would cost minutes), so longer text is
+#: refused before it is decoded.
+MAX_B58_CHARS = 1024
+
+
 def b58_decode(text: str, *, at: str | None = None) -> bytes:
     if not isinstance(text, str):
         raise InvalidInput("expected a base58btc string", code="encoding.base58", at=at)
+    if len(text) > MAX_B58_CHARS:
+        raise LimitExceeded(
+            f"base58btc text longer than {MAX_B58_CHARS} characters", code="encoding.base58", at=at
+        )
     try:
         return base58.b58decode(text.encode("ascii"))
     except (ValueError, UnicodeEncodeError):

@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
+from didkit_py._encoding import multibase_decode as _multibase_decode
 from didkit_py.credentials.model import loads_json
 from didkit_py.did import validate_did_document
 from didkit_py.errors import InvalidInput
 from didkit_py.jsonld import DocumentLoader, canonicalize, parse_nquads, to_quads
+from didkit_py.keys import multikey_decode as _multikey_decode
 from didkit_py.suites.sd_jwt import Disclosure
 from fuzz.run import decode_case
 from fuzz.targets import TARGETS, run_case
@@ -160,3 +162,58 @@ def test_ecdsa_malleation_plus_rdf_neutral_spelling_is_classified_malleable() ->
     doc["credentialSubject"]["name"] = {"@value": "Mallory"}
     assert not is_ecdsa_malleation(original, doc)
     assert run_case(TARGETS["tamper:ecdsa-rdfc-2019"], doc).kind == "ok"  # rejected
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(_multibase_decode, id="multibase_decode"),
+        pytest.param(_multikey_decode, id="multikey_decode"),
+    ],
+)
+def test_long_base58_is_refused_before_decoding(call: Any) -> None:
+    """multikey / tamper:ecdsa-rdfc-2019 (found profiling the multikey target): base58 decoding
+    is quadratic; a 60,000-character ``proofValue`` cost 3 s of CPU in ``credentials.verify``
+    and 1 MiB (the document limit) would cost minutes. Now refused in microseconds."""
+    import time
+
+    from didkit_py.errors import LimitExceeded
+
+    t0 = time.perf_counter()
+    with pytest.raises(LimitExceeded):
+        call("z" + "2" * 1_000_000)
+    assert time.perf_counter() - t0 < 0.5
+
+
+async def test_verify_with_huge_base58_proof_value_is_fast() -> None:
+    """The same through ``credentials.verify``: rejected (not verified), and quickly."""
+    import time
+
+    from didkit_py.credentials import verify
+    from fuzz.corpus import NOW, offline_resolver, samples
+
+    doc = json.loads(json.dumps(samples()["ecdsa-rdfc-2019"].secured))
+    doc["proof"]["proofValue"] = "z" + "2" * 500_000
+    t0 = time.perf_counter()
+    result = await verify(doc, resolver=offline_resolver(), now=NOW)
+    assert not result.verified
+    assert time.perf_counter() - t0 < 2.0
+
+
+@pytest.mark.parametrize(
+    ("doc", "code", "at"),
+    [
+        ({"a": [1, {"b/~": float("nan")}]}, "document.json_type", "/a/1/b~1~0"),
+        ({"x": {"y": [0, [object()]]}}, "document.json_type", "/x/y/1/0"),
+        ({"a": {1: 2}}, "document.json_type", "/a"),
+        ({"a": {"b": {"c": {"d": {}}}}}, "document.too_deep", "/a/b/c/d"),
+    ],
+)
+def test_check_json_limits_pointers(doc: Any, code: str, at: str) -> None:
+    """check_json_limits builds its JSON pointer lazily now (a fuzz-profile hot spot): the
+    pointer of the offending node is still exact, escapes included."""
+    from didkit_py.credentials.model import Limits, check_json_limits
+
+    with pytest.raises(InvalidInput) as info:
+        check_json_limits(doc, Limits(max_depth=4))
+    assert (info.value.code, info.value.at) == (code, at)

@@ -1278,7 +1278,7 @@ def receive(
     with _open(settings, quiet=json_out) as store:
         holder = core.default_identity(store)
 
-        async def go() -> list[str]:
+        async def go() -> tuple[list[str], list[dict[str, Any]]]:
             async with _http(settings) as http:
                 from didkit_py.oid4vc import vci
 
@@ -1316,18 +1316,25 @@ def receive(
                     hint = grant.tx_code.description or "Transaction code"
                     code = typer.prompt(hint, hide_input=True, err=True)
                 now = _now()
+                deferred: list[core.PendingIssuance] = []
                 with _progress("receiving", quiet=json_out) as p:
                     got = await core.obtain_credentials(
-                        client, off, meta, signer=signer, tx_code=code, now=now, progress=p
+                        client, off, meta, signer=signer, tx_code=code, now=now, progress=p, pending=deferred
                     )
+                    # Deferred issuances (HTTP 202): kept encrypted for `wallet pending`.
+                    waiting = [
+                        _pending_row(store.put("pending", d.to_record()), d, "pending") for d in deferred
+                    ]
                     confs = meta.credential_configurations_supported
                     items = [
                         (r.secured, r.format, confs[r.configuration_id].display_name(r.configuration_id))
                         for r in got
                     ]
-                    return await _verify_and_store(
+                    ids = await _store_and_notify(
                         settings,
                         store,
+                        client,
+                        got,
                         items,
                         source=f"oid4vci:{meta.credential_issuer}",
                         now=now,
@@ -1335,17 +1342,151 @@ def receive(
                         progress=p,
                         issuer_name=meta.issuer_name(),
                     )
+                    return ids, waiting
 
-        ids = _run(go())
+        ids, waiting = _run(go())
         rows = [core.credential_summary(store.get(i, "credential")) for i in ids]
     if json_out:
-        print_json(rows)
+        print_json(rows + waiting)
         return
+    for w in waiting:
+        _print_pending(w)
     for r in rows:
         out_console.print(
             f"Stored {escape(str(r['type']))} ({r['format']}) as {r['id'][:8]}, status: {r['status']}",
             highlight=False,
         )
+
+
+async def _store_and_notify(
+    settings: WalletSettings,
+    store: WalletStore,
+    client: Any,
+    got: Sequence[core.ReceivedCredential],
+    items: Sequence[tuple[str | dict[str, Any], str, str | None]],
+    **kwargs: Any,
+) -> list[str]:
+    """Verify and store, then tell the issuer (OpenID4VCI §11): accepted, or failure."""
+    if not items:
+        return []
+    try:
+        ids = await _verify_and_store(settings, store, items, **kwargs)
+    except DidkitError:
+        await core.send_notifications(client, got, "credential_failure", "the credential did not verify")
+        raise
+    for problem in await core.send_notifications(client, got, "credential_accepted"):
+        err_console.print(
+            f"[yellow]could not notify the issuer[/] ({escape(problem[:120])})", highlight=False
+        )
+    return ids
+
+
+def _pending_row(rid: str, item: core.PendingIssuance, status: str) -> dict[str, Any]:
+    return {
+        "pending": rid,
+        "status": status,
+        "issuer": item.issuer_name,
+        "credential": item.display_name,
+        "next_check": item.next_poll if status == "pending" else None,
+    }
+
+
+def _print_pending(row: dict[str, Any]) -> None:
+    what = f"{escape(str(row['credential']))} from {escape(str(row['issuer']))}"
+    status = row["status"]
+    if status == "pending":
+        when = str(row["next_check"])[:19].replace("T", " ")
+        err_console.print(
+            f"Pending approval: {what} ({row['pending'][:8]}). The issuer asks to wait; "
+            f"check again with `wallet pending` after {when} UTC.",
+            highlight=False,
+        )
+    elif status == "received":
+        out_console.print(
+            f"Received {what}: stored as {', '.join(i[:8] for i in row['stored'])}", highlight=False
+        )
+    elif status == "denied":
+        err_console.print(f"Refused: the issuer denied {what}.", highlight=False)
+    elif status == "failed":
+        err_console.print(
+            f"Not stored: {what} did not verify ({escape(str(row['error']))}).", highlight=False
+        )
+    else:
+        err_console.print(f"Gone: the issuer no longer knows the request for {what}.", highlight=False)
+
+
+@app.command()
+@handle_errors
+def pending(
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Keep checking, at the issuer's interval, until none is pending."),
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check on credentials the issuer deferred (pending approval); store those that arrived.
+
+    Each issuance is checked only once its issuer's interval has passed.
+
+    Example:  wallet pending --wait
+    """
+    settings = _settings()
+    with _open(settings, quiet=json_out) as store:
+
+        async def go() -> list[dict[str, Any]]:
+            async with _http(settings) as http:
+                from didkit_py.oid4vc import vci
+
+                client = vci.PreAuthorizedClient(http, allow_loopback_http=settings.allow_loopback_http)
+                rows: dict[str, dict[str, Any]] = {}
+                while True:
+                    now = _now()
+                    for rec in store.records("pending"):
+                        item = core.PendingIssuance.from_record(rec.data)
+                        if not item.due(now):
+                            rows[rec.id] = _pending_row(rec.id, item, "pending")
+                            continue
+                        state, got = await core.poll_pending(client, item, now=now)
+                        row = rows[rec.id] = _pending_row(rec.id, item, state)
+                        if state == "pending":
+                            store.put("pending", item.to_record(), id=rec.id)
+                        elif state == "received":
+                            items = [(r.secured, r.format, item.display_name) for r in got]
+                            try:
+                                with store.transaction():
+                                    row["stored"] = await _store_and_notify(
+                                        settings,
+                                        store,
+                                        client,
+                                        got,
+                                        items,
+                                        source=f"oid4vci:{item.credential_issuer}",
+                                        now=now,
+                                        http=http,
+                                        progress=lambda _m: None,
+                                        issuer_name=item.issuer_name,
+                                    )
+                                    store.delete(rec.id)
+                            except VerificationError as exc:
+                                store.delete(rec.id)  # delivered once: nothing more will come
+                                row.update(status="failed", error=exc.code)
+                        else:
+                            store.delete(rec.id)
+                    left = [core.PendingIssuance.from_record(r.data) for r in store.records("pending")]
+                    if not wait or not left:
+                        return list(rows.values())
+                    due = min(datetime.fromisoformat(i.next_poll) for i in left)
+                    await asyncio.sleep(max(0.5, (due - _now()).total_seconds()))
+
+        rows = _run(go())
+    if json_out:
+        print_json(rows)
+    elif not rows:
+        out_console.print("Nothing is pending.")
+    for row in rows if not json_out else []:
+        _print_pending(row)
+    if any(r["status"] == "failed" for r in rows):
+        raise typer.Exit(1)
 
 
 # --------------------------------------------------------------------------- history

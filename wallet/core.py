@@ -1070,11 +1070,59 @@ def record_history(
 # --------------------------------------------------------------------------- receiving
 
 
+@dataclass(frozen=True, slots=True)
+class NotificationRef:
+    """Where to tell the issuer what became of one response's credentials (OpenID4VCI §11)."""
+
+    endpoint: str
+    access_token: str = field(repr=False)
+    notification_id: str = field(repr=False)
+
+
 @dataclass(slots=True)
 class ReceivedCredential:
     configuration_id: str
     secured: str | dict[str, Any] = field(repr=False)
     format: str = ""
+    notification: NotificationRef | None = None
+
+
+@dataclass(slots=True)
+class PendingIssuance:
+    """A deferred Credential Response (HTTP 202): what ``wallet pending`` needs to poll it.
+
+    Stored encrypted as a ``pending`` record (it holds the access token).
+    """
+
+    credential_issuer: str
+    issuer_name: str
+    configuration_id: str
+    display_name: str
+    deferred_endpoint: str
+    notification_endpoint: str | None
+    access_token: str = field(repr=False)
+    transaction_id: str = field(repr=False)
+    interval: int = 60
+    next_poll: str = ""
+    created: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> PendingIssuance:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def due(self, now: datetime) -> bool:
+        return not self.next_poll or datetime.fromisoformat(self.next_poll) <= now
+
+
+def _wrap_secured(secured: str | dict[str, Any]) -> str | dict[str, Any]:
+    if isinstance(secured, str):
+        return secured
+    loaded, _ = load_secured(secured)
+    return loaded
 
 
 async def obtain_credentials(
@@ -1086,8 +1134,14 @@ async def obtain_credentials(
     tx_code: str | None,
     now: datetime,
     progress: Callable[[str], None] = lambda _s: None,
+    pending: list[PendingIssuance] | None = None,
 ) -> list[ReceivedCredential]:
-    """Token (with ``tx_code``), then per offered configuration a nonce, a proof and the credential."""
+    """Token (with ``tx_code``), then per offered configuration a nonce, a proof and the credential.
+
+    A deferred answer (HTTP 202) is appended to ``pending`` (refused when ``pending`` is None).
+    """
+    from datetime import timedelta
+
     from didkit_py.oid4vc import vci
 
     progress("asking for an access token")
@@ -1116,14 +1170,89 @@ async def obtain_credentials(
             nonce = await client.nonce(meta)
             proof = vci.build_proof_jwt(signer, audience=meta.credential_issuer, nonce=nonce, now=now)
         progress(f"requesting {cid}")
-        for secured in await client.credential(meta, token, cid, proof):
-            if isinstance(secured, str):
-                value: str | dict[str, Any] = secured
-            else:
-                loaded, _ = load_secured(secured)
-                value = loaded
-            out.append(ReceivedCredential(cid, value, _detect_format(value)))
+        got = await client.credential_outcome(meta, token, cid, [proof] if proof else [])
+        if got.pending:
+            if pending is None or meta.deferred_credential_endpoint is None:
+                raise UnsupportedError(
+                    "the issuer deferred issuance but names no deferred credential endpoint",
+                    code="oid4vci.deferred",
+                )
+            assert got.transaction_id is not None and got.interval is not None
+            pending.append(
+                PendingIssuance(
+                    credential_issuer=meta.credential_issuer,
+                    issuer_name=meta.issuer_name(),
+                    configuration_id=cid,
+                    display_name=conf.display_name(cid),
+                    deferred_endpoint=meta.deferred_credential_endpoint,
+                    notification_endpoint=meta.notification_endpoint,
+                    access_token=token.access_token,
+                    transaction_id=got.transaction_id,
+                    interval=got.interval,
+                    next_poll=(now + timedelta(seconds=got.interval)).isoformat(),
+                    created=now.isoformat(),
+                )
+            )
+            continue
+        note = None
+        if got.notification_id and meta.notification_endpoint:
+            note = NotificationRef(meta.notification_endpoint, token.access_token, got.notification_id)
+        for secured in got.credentials:
+            value = _wrap_secured(secured)
+            out.append(ReceivedCredential(cid, value, _detect_format(value), note))
     return out
+
+
+async def poll_pending(
+    client: vci.PreAuthorizedClient, item: PendingIssuance, *, now: datetime
+) -> tuple[str, list[ReceivedCredential]]:
+    """Ask the Deferred Credential Endpoint once: ``("pending"|"received"|"denied"|"invalid", creds)``.
+
+    Still pending moves ``item.next_poll`` on by the issuer's ``interval``.
+    """
+    from datetime import timedelta
+
+    from didkit_py.oid4vc.vci import DeferredError
+
+    try:
+        got = await client.deferred_credential(
+            item.deferred_endpoint, item.access_token, item.transaction_id, default_interval=item.interval
+        )
+    except DeferredError as exc:
+        return ("denied" if exc.code == "oid4vci.credential_request_denied" else "invalid"), []
+    if got.pending:
+        item.interval = got.interval or item.interval
+        item.next_poll = (now + timedelta(seconds=item.interval)).isoformat()
+        return "pending", []
+    note = None
+    if got.notification_id and item.notification_endpoint:
+        note = NotificationRef(item.notification_endpoint, item.access_token, got.notification_id)
+    out = []
+    for secured in got.credentials:
+        value = _wrap_secured(secured)
+        out.append(ReceivedCredential(item.configuration_id, value, _detect_format(value), note))
+    return "received", out
+
+
+async def send_notifications(
+    client: vci.PreAuthorizedClient,
+    received: Sequence[ReceivedCredential],
+    event: str,
+    description: str | None = None,
+) -> list[str]:
+    """One notification per response (§11); returns what failed (notifications are best effort)."""
+    seen: set[str] = set()
+    errors: list[str] = []
+    for r in received:
+        note = r.notification
+        if note is None or note.notification_id in seen:
+            continue
+        seen.add(note.notification_id)
+        try:
+            await client.notify(note.endpoint, note.access_token, note.notification_id, event, description)
+        except DidkitError as exc:
+            errors.append(f"{exc.code}: {exc}")
+    return errors
 
 
 def detect_format(secured: str | dict[str, Any]) -> str:

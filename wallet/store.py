@@ -33,8 +33,9 @@ __all__ = ["BACKUP_MAGIC", "FORMAT", "KIND_NAMES", "Record", "WalletStore"]
 
 FORMAT = "didkit-wallet/1"
 BACKUP_MAGIC = b"DIDKIT-WALLET-BACKUP/1\n"
-#: Record kinds: credentials, holder identities (keys), presentation history, settings.
-KIND_NAMES = ("credential", "identity", "history", "setting")
+#: Record kinds: credentials, holder identities (keys), presentation history, settings, and
+#: deferred OpenID4VCI issuances waiting for the issuer (``pending``).
+KIND_NAMES = ("credential", "identity", "history", "setting", "pending")
 MAX_BACKUP_BYTES = 256 * 1024 * 1024
 _SCHEMA = (
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL)",

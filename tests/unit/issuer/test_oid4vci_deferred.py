@@ -359,3 +359,23 @@ def test_existing_templates_default_to_immediate_issuance(api: Api) -> None:
         headers=api.a.admin,
     )
     assert r.status_code == 422 and r.json()["at"] == "/approval"
+
+
+def test_concurrent_approvals_issue_once_and_concurrent_fetches_deliver_once(api: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = _issued_count(api)
+    token, tid, _h, did = _pending(api, n=2)
+    with ThreadPoolExecutor(4) as pool:
+        approvals = list(
+            pool.map(lambda _i: api.client.post(f"/deferred/{did}/approve", headers=api.a.admin), range(4))
+        )
+    assert [r.status_code for r in approvals] == [200] * 4, [r.text for r in approvals]
+    assert {tuple(r.json()["credentials"]) for r in approvals} == {tuple(approvals[0].json()["credentials"])}
+    assert _issued_count(api) == before + 2
+    actions = [e["action"] for e in api.client.get("/audit", headers=api.a.admin).json()]
+    assert actions.count("deferred.approve") == 1 and actions.count("credential.issue") == 2
+    with ThreadPoolExecutor(4) as pool:
+        fetches = list(pool.map(lambda _i: _deferred(api, token, tid), range(4)))
+    assert sorted(r.status_code for r in fetches) == [200, 400, 400, 400]
+    assert all(r.json()["error"] == "invalid_transaction_id" for r in fetches if r.status_code == 400)

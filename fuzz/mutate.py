@@ -4,7 +4,8 @@ Every mutation is a pure function of the input and the RNG state, so a case is r
 its seed, and hypothesis can drive the same engine through ``st.randoms()`` and shrink it.
 
 - :meth:`Mutator.bytes_` — bit flips, byte sets, interesting bytes, insert/delete/duplicate/swap
-  ranges, truncation, splicing in interesting tokens (huge numbers, deep nesting, escapes).
+  ranges, truncation, splicing in interesting tokens (huge numbers, deep nesting, escapes),
+  and (rarely) a range repeated up to 64 KiB–1 MiB, so superlinear parsing shows as a hang.
 - :meth:`Mutator.text` — the same on UTF-8, plus awkward code points (NUL, BOM, RTL override,
   lone surrogates, non-characters, combining marks).
 - :meth:`Mutator.json` — a JSON value edited at a random node: delete/add/rename keys, change
@@ -202,7 +203,13 @@ class Mutator:
         for _ in range(rounds or r.choice((1, 1, 1, 2, 3, 5))):
             op = r.randrange(11)
             n = len(buf)
-            if op == 0 and n:  # flip one bit
+            if n and r.random() < 0.004:  # inflate: repeat a range up to 64 KiB .. 1 MiB
+                # Finds work superlinear in the input size (a quadratic decoder is a hang).
+                i = r.randrange(n)
+                chunk = bytes(buf[i : i + r.randint(1, 16)])
+                size = r.choice((1 << 16, 1 << 18, MAX_SIZE))
+                buf[i:i] = chunk * (size // len(chunk))
+            elif op == 0 and n:  # flip one bit
                 i = r.randrange(n)
                 buf[i] ^= 1 << r.randrange(8)
             elif op == 1 and n:  # set a byte

@@ -162,9 +162,15 @@ def save_finding(target: Target, case: Any, outcome: Outcome, sig: str, seed: in
 
 # ----------------------------------------------------------------------------- one target
 def fuzz_target(
-    name: str, seconds: float, seed: int, case_timeout: float, max_cases: int | None
+    name: str,
+    seconds: float,
+    seed: int,
+    case_timeout: float,
+    max_cases: int | None,
+    until: float | None = None,
 ) -> dict[str, Any]:
-    """Run ``name`` for ``seconds`` (or ``max_cases``); returns the stats row."""
+    """Run ``name`` for ``seconds`` (or ``max_cases``, or until the wall-clock time ``until``,
+    seconds since the epoch, whichever comes first); returns the stats row."""
     signal.signal(signal.SIGALRM, _on_alarm)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000))
     target = TARGETS[name]
@@ -185,6 +191,8 @@ def fuzz_target(
     }
     t_start = time.monotonic()
     deadline = t_start + seconds
+    if until is not None:
+        deadline = min(deadline, t_start + (until - time.time()))
     while time.monotonic() < deadline and (max_cases is None or stats["cases"] < max_cases):
         case_seed = rng.getrandbits(64)
         m = Mutator(random.Random(case_seed))
@@ -223,13 +231,41 @@ def fuzz_target(
     return stats
 
 
-def print_table(rows: list[dict[str, Any]], *, minutes: float, workers: int) -> None:
+def _revision() -> str:
+    """The code under test: ``git describe``-like commit, ``+dirty`` if the tree has changes."""
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    try:
+        head = subprocess.run(  # noqa: S603 (fixed argv, git from PATH)
+            [git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(  # noqa: S603
+            [git, "status", "--porcelain", "--untracked-files=no", "--", "didkit_py", "fuzz"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def print_table(
+    rows: list[dict[str, Any]], *, minutes: float, workers: int, seed: int | None = None, started: str = ""
+) -> None:
     """One row per target. ``parsed``: cases the parser accepted (the rest were rejected with a
     DidkitError, crashed, or were accepted/malleable tamperings)."""
     print(
         f"fuzz run: {minutes:g} min x {workers} workers, {os.cpu_count()} CPUs, "
         f"{platform.platform()}, Python {platform.python_version()}"
     )
+    if seed is not None:
+        print(f"seed {seed}, started {started}, code {_revision()}")
     header = (
         f"{'target':<24} {'parser / check':<50} {'cases':>8} {'/s':>6} {'parsed':>7} "
         f"{'crashes':>7} {'accepted':>8} {'malleable':>9} {'max ms':>7}"
@@ -265,6 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--case-timeout", type=float, default=10.0, help="seconds before a case counts as a hang")
     ap.add_argument("--max-cases", type=int, default=None, help="stop each target after this many cases")
+    ap.add_argument(
+        "--fill",
+        action="store_true",
+        help="with --max-cases: no equal time split; each target runs until it has --max-cases "
+        "cases or the run's --minutes are over (targets start in the order given, so put "
+        "the slowest first)",
+    )
     ap.add_argument("--list", action="store_true", help="list the targets and exit")
     ap.add_argument("--json", action="store_true", help="also write the rows as JSON to stdout's last line")
     args = ap.parse_args(argv)
@@ -276,13 +319,24 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in names if n not in TARGETS]
     if unknown:
         ap.error(f"unknown target(s): {', '.join(unknown)} (see --list)")
+    if args.fill and args.max_cases is None:
+        ap.error("--fill needs --max-cases")
     seed = args.seed if args.seed is not None else random.SystemRandom().getrandbits(32)
     per_target = args.minutes * 60 * args.workers / len(names)
-    print(f"seed {seed}; {len(names)} targets, {per_target:.1f} s each", file=sys.stderr)
+    until = time.time() + args.minutes * 60 if args.fill else None
+    if until is not None:
+        per_target = args.minutes * 60
+        print(
+            f"seed {seed}; {len(names)} targets, each until {args.max_cases} cases or the end",
+            file=sys.stderr,
+        )
+    else:
+        print(f"seed {seed}; {len(names)} targets, {per_target:.1f} s each", file=sys.stderr)
     rows: list[dict[str, Any]] = []
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     with ProcessPoolExecutor(max_workers=args.workers) as ex:
         futures = [
-            ex.submit(fuzz_target, n, per_target, seed + i, args.case_timeout, args.max_cases)
+            ex.submit(fuzz_target, n, per_target, seed + i, args.case_timeout, args.max_cases, until)
             for i, n in enumerate(names)
         ]
         for fut in as_completed(futures):
@@ -290,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  done {row['target']}: {row['cases']} cases", file=sys.stderr)
             rows.append(row)
     rows.sort(key=lambda r: names.index(r["target"]))
-    print_table(rows, minutes=args.minutes, workers=args.workers)
+    print_table(rows, minutes=args.minutes, workers=args.workers, seed=seed, started=started)
     if args.json:
         print(json.dumps(rows))
     return 1 if any(r["crashes"] or r["accepted"] for r in rows) else 0

@@ -123,3 +123,23 @@ def test_ecdsa_malleability_is_classified() -> None:
     mutated = f"{h}.{p}.{b64url_encode(flipped)}"
     assert not is_neutral("vp+jwt", vp, mutated) and is_ecdsa_malleation(vp, mutated)
     assert run_case(TARGETS["tamper:vp+jwt"], mutated).kind == "malleable"
+
+
+def test_run_py_fill_runs_each_target_to_max_cases() -> None:
+    """``--fill``: no equal time split; each target stops at ``--max-cases`` (the run's minutes
+    are only the cap). The table names the seed and the code revision."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            *("fuzz/run.py", "--minutes", "1", "--workers", "1", "--seed", "7", "--fill", "--json"),
+            *("--target", "did", "--target", "disclosure", "--max-cases", "500"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [(r["target"], r["cases"]) for r in rows] == [("did", 500), ("disclosure", 500)]
+    assert "seed 7, started " in proc.stdout and ", code " in proc.stdout

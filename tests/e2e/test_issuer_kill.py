@@ -1,11 +1,13 @@
-"""``kill -9`` of ``issuer serve`` on SQLite, at random moments of concurrent issuance (issue #13).
+"""``kill -9`` of ``issuer serve`` at random moments of concurrent issuance (issue #13).
 
-A real process on loopback with the default SQLite database in a temporary ``DIDKIT_HOME``;
-every other round runs two uvicorn workers on the one database and kills one of them first.
-Each round starts the service, lets eight clients issue credentials with fresh idempotency keys
-back to back (revoking about a third of them right away, so status list writes race the
-issuance), and SIGKILLs the whole process group at a random moment. After the last round
-the service restarts and every key of every round is retried once. Then:
+A real process on loopback, once with the default SQLite database in a temporary
+``DIDKIT_HOME`` and once on a throwaway PostgreSQL cluster (``tests/pg.py``; skipped without
+the server binaries, failed under ``CI=true``). Each round starts the service, lets eight
+clients issue credentials with fresh idempotency keys back to back (revoking about a third of
+them right away, so status list writes race the issuance), and SIGKILLs the whole process
+group at a random moment; every other round runs two uvicorn workers on the one database and
+kills one of them first. After the last round the service restarts and every key of every
+round is retried once. Then:
 
 - every credential whose response reached a client is in the database, byte for byte, and the
   retry with its key returns exactly that credential (nothing committed is lost);
@@ -17,7 +19,8 @@ the service restarts and every key of every round is retried once. Then:
   that nobody asked for (a revocation cut off by the kill may be either way);
 - the ``credential.issue`` audit events name exactly the stored credentials, and
   ``issuer audit verify`` recomputes the hash chain;
-- ``PRAGMA integrity_check`` is ``ok`` (nothing half-written).
+- ``PRAGMA integrity_check`` is ``ok`` on SQLite, amcheck's ``bt_index_check`` passes for
+  every index on PostgreSQL (nothing half-written).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import importlib.util
 import json
 import os
 import random
@@ -36,7 +40,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,7 +69,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _env(home: Path, port: int) -> dict[str, str]:
+def _env(home: Path, port: int, db_url: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
@@ -75,8 +79,57 @@ def _env(home: Path, port: int) -> dict[str, str]:
             "DIDKIT_ISSUER_API_KEY_ARGON2_MEMORY_KIB": "4096",
         }
     )
-    env.pop("DIDKIT_ISSUER_DATABASE_URL", None)  # the default: SQLite in DIDKIT_HOME
+    env.pop("DIDKIT_ISSUER_DATABASE_URL", None)  # None: the default, SQLite in DIDKIT_HOME
+    if db_url is not None:
+        env["DIDKIT_ISSUER_DATABASE_URL"] = db_url
     return env
+
+
+def _load_pg() -> Any:
+    spec = importlib.util.spec_from_file_location("didkit_tests_pg", Path(__file__).parents[1] / "pg.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """``None`` for the default SQLite file, or a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        yield None
+        return
+    pg = _load_pg()
+    if pg.find_bindir() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL server binaries are missing")
+        pytest.skip("PostgreSQL server binaries not installed")
+    with pg.postgres_cluster() as server:
+        yield pg.create_database(server)
+
+
+@contextlib.contextmanager
+def _db(home: Path, db_url: str | None) -> Iterator[Callable[[str], list[tuple[Any, ...]]]]:
+    """A query function on the issuer's database, after checking the database's integrity:
+    SQLite's ``PRAGMA integrity_check``, or amcheck over every B-tree index on PostgreSQL."""
+    if db_url is None:
+        with contextlib.closing(sqlite3.connect(home / "issuer.db")) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            yield lambda sql: conn.execute(sql).fetchall()
+        return
+    import psycopg
+
+    with psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as pconn:
+        pconn.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+        indexes = pconn.execute(
+            "SELECT c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE a.amname = 'btree' AND n.nspname = 'public'"
+        ).fetchall()
+        assert indexes
+        for (oid,) in indexes:
+            pconn.execute("SELECT bt_index_check(%s::regclass, true)", (oid,))  # raises if corrupt
+        yield lambda sql: pconn.execute(sql).fetchall()  # type: ignore[arg-type]
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -166,9 +219,9 @@ def _revoke(c: httpx.Client, token: str, vc: dict[str, Any]) -> httpx.Response:
     )
 
 
-def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
+def test_kill_9_during_concurrent_issuance(tmp_path: Path, db_url: str | None) -> None:
     port = _free_port()
-    env = _env(tmp_path, port)
+    env = _env(tmp_path, port, db_url)
     _cli(env, "admin", "tenant-create", "acme")
     token = str(json.loads(_cli(env, "admin", "key-create", "acme", "--scope", "admin", "--json"))["token"])
     base = f"http://127.0.0.1:{port}"
@@ -245,10 +298,8 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
                 assert not t.is_alive()
             assert not errors, errors
 
-    db = tmp_path / "issuer.db"
-    with contextlib.closing(sqlite3.connect(db)) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        stored_before = {k for (k,) in conn.execute("SELECT idempotency_key FROM credentials")}
+    with _db(tmp_path, db_url) as query:
+        stored_before = {k for (k,) in query("SELECT idempotency_key FROM credentials")}
     cut_after_commit = (stored_before & set(sent)) - received.keys()
     lost = received.keys() - stored_before
     assert not lost, f"answered but not stored: {sorted(lost)[:5]}"
@@ -276,9 +327,8 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
     for key, vc in received.items():
         assert again[key] == vc, key
 
-    with contextlib.closing(sqlite3.connect(db)) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        rows = conn.execute("SELECT id, idempotency_key, credential FROM credentials").fetchall()
+    with _db(tmp_path, db_url) as query:
+        rows = query("SELECT id, idempotency_key, credential FROM credentials")
         by_key: dict[str, list[tuple[str, str]]] = {}
         for cid, key, body in rows:
             by_key.setdefault(key, []).append((cid, body))
@@ -287,16 +337,15 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
         for key, vc in again.items():
             assert json.loads(by_key[key][0][1]) == vc, key
         ids = {cid for cid, _, _ in rows}
-        entries = conn.execute("SELECT list_id, idx, credential_id FROM status_entries").fetchall()
+        entries = query("SELECT list_id, idx, credential_id FROM status_entries")
         assert len({(lst, idx) for lst, idx, _ in entries}) == len(entries)
         assert sorted(cid for _, _, cid in entries) == sorted(ids)  # one entry each, none orphaned
-        audited = [
-            cid
-            for (cid,) in conn.execute(
-                "SELECT credential_id FROM audit_events WHERE action = 'credential.issue'"
-            )
-        ]
+        issue_events = "SELECT credential_id FROM audit_events WHERE action = 'credential.issue'"
+        audited = [cid for (cid,) in query(issue_events)]
         assert sorted(audited) == sorted(ids)
+    sizes: dict[str, int] = {}
+    for lst, _, _ in entries:
+        sizes[lst] = sizes.get(lst, 0) + 1
     positions = [_status_of(vc) for vc in again.values()]
     assert len(set(positions)) == len(positions), "a status index was handed out twice"
 
@@ -308,5 +357,6 @@ def test_kill_9_during_concurrent_issuance_on_sqlite(tmp_path: Path) -> None:
         f"{len(cut_after_commit)} committed but cut off, {len(rows)} credentials checked, "
         f"{len(entries)} status entries; {len(revoked)} revocations answered, "
         f"{len(revoke_sent - revoked)} cut off ({sum(bits[k] for k in revoke_sent - revoked)} committed), "
-        f"{len(lists)} signed status lists checked; audit events {out['tenants'][0]['events']}"
+        f"{len(lists)} signed status lists checked (entries {sorted(sizes.values())}); "
+        f"audit events {out['tenants'][0]['events']}"
     )

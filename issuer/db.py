@@ -239,7 +239,7 @@ class Notification(Base):
     credentials: Mapped[list[list[str | None]]] = mapped_column(JSON)
     last_event: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class AuditEvent(Base):

@@ -511,6 +511,8 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
 
     def _new_notification(s: Any, t: Any, o: Offer, creds: list[list[str | None]], now: datetime) -> str:
         notification_id = secrets.token_urlsafe(24)
+        if secrets.randbelow(32) == 0:  # now and then, drop expired ones (indexed by expiry)
+            s.execute(delete(Notification).where(Notification.expires_at <= now))
         s.add(
             Notification(
                 id_hash=sha256_hex(notification_id),
@@ -587,12 +589,15 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
         ]
 
     def _deferred_json(d: DeferredRequest, tpl: Template, o: Offer) -> dict[str, Any]:
+        status = d.status
+        if status == "pending" and d.expires_at <= service.clock():
+            status = "expired"
         holders = [
             h["kid"].split("#", 1)[0] if h.get("kid") else did_jwk_from_jwk(h["jwk"]) for h in d.holders
         ]
         return {
             "id": d.id,
-            "status": d.status,
+            "status": status,
             "template": tpl.name,
             "offer_id": d.offer_id,
             "claims": o.claims,
@@ -622,7 +627,11 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
 
     @app.get("/deferred", tags=["openid4vci"])
     def list_deferred(principal: Admin, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """This tenant's deferred OpenID4VCI requests, newest first (``?status=pending`` to filter)."""
+        """This tenant's deferred OpenID4VCI requests, newest first.
+
+        ``?status=`` filters: ``pending`` (awaiting a decision), ``expired``, ``approving``,
+        ``approved``, ``delivered``, ``rejected``.
+        """
         with service.sessions() as s:
             q = (
                 select(DeferredRequest, Template, Offer)
@@ -630,7 +639,10 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
                 .join(Offer, Offer.id == DeferredRequest.offer_id)
                 .where(DeferredRequest.tenant_id == principal.tenant_id)
             )
-            if status is not None:
+            if status in ("pending", "expired"):
+                live = DeferredRequest.expires_at > service.clock()
+                q = q.where(DeferredRequest.status == "pending", live if status == "pending" else ~live)
+            elif status is not None:
                 q = q.where(DeferredRequest.status == status[:16])
             rows = s.execute(q.order_by(DeferredRequest.created_at.desc()).limit(max(1, min(limit, 1000))))
             return [_deferred_json(d, tpl, o) for d, tpl, o in rows]

@@ -13,7 +13,7 @@ import logging
 import sys
 import warnings
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -22,7 +22,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from didkit_py.cli._common import JsonOpt, print_json, read_json_file, read_text_file
-from didkit_py.errors import DidkitError, InvalidInput, NotFound, StorageError, VerificationError
+from didkit_py.errors import (
+    DidkitError,
+    InvalidInput,
+    NetworkError,
+    NotFound,
+    StorageError,
+    VerificationError,
+)
 from didkit_py.keys import KeyType
 
 from . import core
@@ -1387,7 +1394,7 @@ def _pending_row(rid: str, item: core.PendingIssuance, status: str) -> dict[str,
         "status": status,
         "issuer": item.issuer_name,
         "credential": item.display_name,
-        "next_check": item.next_poll if status == "pending" else None,
+        "next_check": item.next_poll if status in ("pending", "unreachable") else None,
     }
 
 
@@ -1407,6 +1414,11 @@ def _print_pending(row: dict[str, Any]) -> None:
         )
     elif status == "denied":
         err_console.print(f"Refused: the issuer denied {what}.", highlight=False)
+    elif status == "unreachable":
+        err_console.print(
+            f"Could not reach the issuer for {what} ({escape(str(row['error']))}); still pending.",
+            highlight=False,
+        )
     elif status == "failed":
         err_console.print(
             f"Not stored: {what} did not verify ({escape(str(row['error']))}).", highlight=False
@@ -1446,7 +1458,13 @@ def pending(
                         if not item.due(now):
                             rows[rec.id] = _pending_row(rec.id, item, "pending")
                             continue
-                        state, got = await core.poll_pending(client, item, now=now)
+                        try:
+                            state, got = await core.poll_pending(client, item, now=now)
+                        except NetworkError as exc:  # try again after the interval
+                            item.next_poll = (now + timedelta(seconds=item.interval)).isoformat()
+                            store.put("pending", item.to_record(), id=rec.id)
+                            rows[rec.id] = _pending_row(rec.id, item, "unreachable") | {"error": exc.code}
+                            continue
                         row = rows[rec.id] = _pending_row(rec.id, item, state)
                         if state == "pending":
                             store.put("pending", item.to_record(), id=rec.id)

@@ -52,9 +52,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_notifications_tenant_id", "notifications", ["tenant_id"])
     op.create_index("ix_notifications_offer_id", "notifications", ["offer_id"])
+    op.create_index("ix_notifications_expires_at", "notifications", ["expires_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_notifications_expires_at", table_name="notifications")
     op.drop_index("ix_notifications_offer_id", table_name="notifications")
     op.drop_index("ix_notifications_tenant_id", table_name="notifications")
     op.drop_table("notifications")

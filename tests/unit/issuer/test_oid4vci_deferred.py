@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from didkit_py.credentials import signer_for_key, verify
@@ -190,6 +191,10 @@ def test_deferred_endpoint_token_and_transaction_errors(api: Api) -> None:
         row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     assert _deferred(api, token, tid).status_code == 401
     assert api.client.post(f"/deferred/{did}/approve", headers=api.a.admin).status_code == 409
+    assert api.client.get(f"/deferred/{did}", headers=api.a.admin).json()["status"] == "expired"
+    assert api.client.get("/deferred?status=pending", headers=api.a.admin).json() == []
+    [expired] = api.client.get("/deferred?status=expired", headers=api.a.admin).json()
+    assert expired["id"] == did
 
 
 def test_deferred_requests_count_against_the_batch_limit(api: Api) -> None:
@@ -379,3 +384,18 @@ def test_concurrent_approvals_issue_once_and_concurrent_fetches_deliver_once(api
         fetches = list(pool.map(lambda _i: _deferred(api, token, tid), range(4)))
     assert sorted(r.status_code for r in fetches) == [200, 400, 400, 400]
     assert all(r.json()["error"] == "invalid_transaction_id" for r in fetches if r.status_code == 400)
+
+
+def test_expired_notifications_are_dropped_now_and_then(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    token, nid = _immediate(api)
+    with api.service.sessions.begin() as s:
+        for n in s.scalars(select(Notification)):
+            n.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    r = _notify(api, token, {"notification_id": nid, "event": "credential_accepted"})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_notification_id"
+    import issuer.oid4vci
+
+    monkeypatch.setattr(issuer.oid4vci.secrets, "randbelow", lambda _n: 0)
+    _immediate_again(api)  # its notification is written, the expired one deleted
+    with api.service.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Notification)) == 1

@@ -27,6 +27,12 @@ class RealIssuer:
     api: TestClient
     admin: dict[str, str]
     issue: dict[str, str]
+    server: Any = None
+    thread: Any = None
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
 
     def offer(self) -> str:
         r = self.api.post(
@@ -80,7 +86,7 @@ def real_issuer(tmp_path: Path) -> Iterator[RealIssuer]:
                 headers=admin,
             )
             assert r.status_code == 201, r.text
-            yield RealIssuer(base, api, admin, {"Authorization": f"Bearer {issue_key}"})
+            yield RealIssuer(base, api, admin, {"Authorization": f"Bearer {issue_key}"}, server, t)
     finally:
         server.should_exit = True
         t.join(5)
@@ -129,3 +135,16 @@ def test_rejected_request_is_dropped(initialised: Cli, real_issuer: RealIssuer) 
     [row] = cli.json("pending")
     assert row["status"] == "denied"
     assert cli.json("pending") == [] and cli.json("list") == []
+
+
+def test_unreachable_issuer_keeps_the_request(initialised: Cli, real_issuer: RealIssuer) -> None:
+    cli = initialised
+    cli.json("receive", real_issuer.offer(), "--yes")
+    real_issuer.stop()
+    time.sleep(1.1)
+    [row] = cli.json("pending")
+    assert row["status"] == "unreachable" and row["error"] == "oid4vc.network"
+    [again] = cli.json("pending")  # kept, and not asked again before the interval has passed
+    assert again["status"] == "pending" and again["pending"] == row["pending"]
+    time.sleep(1.1)
+    assert "Could not reach the issuer" in cli("pending").stderr

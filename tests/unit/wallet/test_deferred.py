@@ -4,6 +4,7 @@ operator approval, polling at the issuer's interval) and notifications (OpenID4V
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import socket
 import threading
@@ -148,3 +149,27 @@ def test_unreachable_issuer_keeps_the_request(initialised: Cli, real_issuer: Rea
     assert again["status"] == "pending" and again["pending"] == row["pending"]
     time.sleep(1.1)
     assert "Could not reach the issuer" in cli("pending").stderr
+
+
+def test_failed_verification_is_not_stored_and_notified(initialised: Cli, real_issuer: RealIssuer) -> None:
+    cli = initialised
+    cli.json("receive", real_issuer.offer(), "--yes")
+    [item] = real_issuer.api.get("/deferred", headers=real_issuer.admin).json()
+    approved = real_issuer.api.post(f"/deferred/{item['id']}/approve", headers=real_issuer.admin).json()
+    # Revoked before the wallet fetches it: the wallet's status check refuses to store it.
+    r = real_issuer.api.post(
+        "/credentials/status",
+        json={
+            "credentialId": approved["credentials"][0],
+            "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}],
+        },
+        headers=real_issuer.admin,
+    )
+    assert r.status_code == 200, r.text
+    time.sleep(1.1)
+    r = cli("pending", "--json", code=1)
+    [row] = json.loads(r.stdout)
+    assert row["status"] == "failed" and row["error"] == "wallet.credential_invalid"
+    assert cli.json("list") == [] and cli.json("pending") == []
+    [note] = [e for e in real_issuer.audit() if e["action"] == "oid4vci.notification"]
+    assert note["details"]["event"] == "credential_failure"

@@ -963,18 +963,25 @@ class IssuerService:
                 if self._insert_entry(s, list_id, idx, cred_id):
                     return list_id, idx
             del self._lists[ck]
-        for _ in range(3):
-            lst = s.scalar(
-                select(StatusList)
-                .where(
-                    StatusList.tenant_id == tenant_id,
-                    StatusList.did_id == did_id,
-                    StatusList.purpose == purpose,
-                    StatusList.full.is_(False),
-                )
-                .order_by(StatusList.created_at)
-                .limit(1)
+        open_list = (
+            select(StatusList)
+            .where(
+                StatusList.tenant_id == tenant_id,
+                StatusList.did_id == did_id,
+                StatusList.purpose == purpose,
+                StatusList.full.is_(False),
             )
+            .order_by(StatusList.created_at)
+            .limit(1)
+        )
+        for _ in range(3):
+            lst = s.scalar(open_list)
+            if lst is None:
+                # Concurrent first issuances must not each start a list: a list holding one
+                # credential names it to whoever fetches the list. Creators queue on the DID's
+                # row and look again, seeing the list the first one committed.
+                s.execute(select(IssuerDid.id).where(IssuerDid.id == did_id).with_for_update(key_share=True))
+                lst = s.scalar(open_list)
             committed = lst is not None
             if lst is None:
                 now = self.clock()

@@ -722,6 +722,11 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
                     .values(status="rejected", decided_by=principal.key_id[:64], decided_at=now)
                 )
                 if done.rowcount != 1:  # type: ignore[attr-defined]
+                    if d.status == "approving":
+                        raise Conflict(
+                            "an approval of this request is under way (approve again to finish it)",
+                            code="deferred.approving",
+                        )
                     raise Conflict("this request was already approved", code="deferred.approved")
                 service._audit(
                     s,
@@ -757,14 +762,14 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
     ) -> JSONResponse:
         bad_token = OAuthError("invalid_token", "the access token is invalid or expired", 401)
         access = _bearer(authorization, bad_token)
+        return await run_in_threadpool(_deferred, tenant, access, body, bad_token)
+
+    def _deferred(tenant: str, access: str, body: Any, bad_token: OAuthError) -> JSONResponse:
+        t, o = _token_offer(tenant, access, bad_token)  # an unknown token is 401 before anything
         try:
             transaction_id = parse_deferred_request(body)
         except InvalidInput as exc:
             raise OAuthError(exc.code.removeprefix("oid4vci."), str(exc)) from None
-        return await run_in_threadpool(_deferred, tenant, access, transaction_id, bad_token)
-
-    def _deferred(tenant: str, access: str, transaction_id: str, bad_token: OAuthError) -> JSONResponse:
-        t, o = _token_offer(tenant, access, bad_token)
         now = service.clock()
         invalid = OAuthError("invalid_transaction_id", "the transaction_id is invalid, expired or used")
         with service.sessions() as s:
@@ -826,15 +831,15 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
     ) -> Response:
         bad_token = OAuthError("invalid_token", "the access token is invalid or expired", 401)
         access = _bearer(authorization, bad_token)
+        await run_in_threadpool(_notify, tenant, access, body, bad_token)
+        return Response(status_code=204, headers=NO_STORE)
+
+    def _notify(tenant: str, access: str, body: Any, bad_token: OAuthError) -> None:
+        t, o = _token_offer(tenant, access, bad_token)  # an unknown token is 401 before anything
         try:
             notification_id, event = parse_notification_request(body)
         except InvalidInput as exc:
             raise OAuthError("invalid_notification_request", str(exc)) from None
-        await run_in_threadpool(_notify, tenant, access, notification_id, event, bad_token)
-        return Response(status_code=204, headers=NO_STORE)
-
-    def _notify(tenant: str, access: str, notification_id: str, event: str, bad_token: OAuthError) -> None:
-        t, o = _token_offer(tenant, access, bad_token)
         now = service.clock()
         id_hash = sha256_hex(notification_id)
         with service.sessions() as s:

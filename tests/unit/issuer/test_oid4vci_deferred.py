@@ -176,6 +176,11 @@ def test_deferred_endpoint_token_and_transaction_errors(api: Api) -> None:
             "/acme/deferred_credential", json=bad, headers={"Authorization": f"Bearer {token}"}
         )
         assert r.status_code == 400 and r.json()["error"] == "invalid_credential_request"
+    # An unknown token is 401 whatever the body.
+    r = api.client.post("/acme/deferred_credential", json={}, headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
+    r = api.client.post("/acme/notification", json={}, headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
     # The access token outlives its normal expiry here, for its own pending transaction only.
     with api.service.sessions.begin() as s:
         for o in s.scalars(select(Offer)):
@@ -399,3 +404,19 @@ def test_expired_notifications_are_dropped_now_and_then(api: Api, monkeypatch: p
     _immediate_again(api)  # its notification is written, the expired one deleted
     with api.service.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+def test_an_interrupted_approval_is_finished_by_approving_again(api: Api) -> None:
+    before = _issued_count(api)
+    token, tid, _h, did = _pending(api)
+    with api.service.sessions.begin() as s:  # as if a worker died after taking the request on
+        row = s.get(DeferredRequest, did)
+        assert row is not None
+        row.status = "approving"
+    assert _deferred(api, token, tid).status_code == 202  # still waiting, for the wallet
+    r = api.client.post(f"/deferred/{did}/reject", headers=api.a.admin)
+    assert r.status_code == 409 and r.json()["error"] == "deferred.approving"
+    r = api.client.post(f"/deferred/{did}/approve", headers=api.a.admin)
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+    assert _issued_count(api) == before + 1
+    assert _deferred(api, token, tid).status_code == 200

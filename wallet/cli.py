@@ -1505,6 +1505,8 @@ def pending(
         _print_pending(row)
     if any(r["status"] == "failed" for r in rows):
         raise typer.Exit(1)
+    if any(r["status"] == "unreachable" for r in rows):
+        raise typer.Exit(3)
 
 
 # --------------------------------------------------------------------------- history

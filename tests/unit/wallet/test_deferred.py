@@ -143,12 +143,12 @@ def test_unreachable_issuer_keeps_the_request(initialised: Cli, real_issuer: Rea
     cli.json("receive", real_issuer.offer(), "--yes")
     real_issuer.stop()
     time.sleep(1.1)
-    [row] = cli.json("pending")
+    [row] = json.loads(cli("pending", "--json", code=3).stdout)
     assert row["status"] == "unreachable" and row["error"] == "oid4vc.network"
     [again] = cli.json("pending")  # kept, and not asked again before the interval has passed
     assert again["status"] == "pending" and again["pending"] == row["pending"]
     time.sleep(1.1)
-    assert "Could not reach the issuer" in cli("pending").stderr
+    assert "Could not reach the issuer" in cli("pending", code=3).stderr
 
 
 def test_failed_verification_is_not_stored_and_notified(initialised: Cli, real_issuer: RealIssuer) -> None:

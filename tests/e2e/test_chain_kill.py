@@ -15,7 +15,7 @@ restarted on the same data directory. After each restart:
 - the chain's block number equals its journal's lines, every journal line is whole (a torn
   tail was cut), no ``*.tmp`` file is left, and the chain keeps accepting transactions.
 
-Then three more kills land somewhere in a clean stop (SIGTERM, then SIGKILL before, during or
+Then two more kills land somewhere in a clean stop (SIGTERM, then SIGKILL before, during or
 after the snapshot write), one with a torn ``snapshot.bin.tmp`` planted: the same checks hold.
 """
 
@@ -45,8 +45,8 @@ from didkit_py.registry.devchain import DEV_MNEMONIC, DevChain
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROUNDS = int(os.environ.get("DIDKIT_KILL_ROUNDS", "4"))
-SHUTDOWN_ROUNDS = 3
+ROUNDS = int(os.environ.get("DIDKIT_KILL_ROUNDS", "3"))
+SHUTDOWN_ROUNDS = 2
 WRITERS = 4
 ATTR = "did/pub/Ed25519/veriKey/base58"
 

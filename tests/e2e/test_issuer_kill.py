@@ -54,7 +54,7 @@ from didkit_py.status import BitstringStatusList
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROUNDS = int(os.environ.get("DIDKIT_KILL_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("DIDKIT_KILL_ROUNDS", "4"))
 CLIENTS = 8
 CRED = {
     "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],

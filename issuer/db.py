@@ -237,6 +237,7 @@ class Notification(Base):
     offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
     #: ``[[credential id or null, digest], ...]``: what an event refers to in the audit log.
     credentials: Mapped[list[list[str | None]]] = mapped_column(JSON)
+    #: The events already recorded, one letter each (``a``ccepted, ``f``ailure, ``d``eleted).
     last_event: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -22,8 +22,9 @@ rejected request gets ``credential_request_denied``. Its access token stays vali
 the Notification Endpoint) for its own transactions until they expire.
 
 Notifications (§11): every response with credentials carries a ``notification_id`` (stored
-hashed); ``POST /{tenant}/notification`` records each new event in the audit log (event, offer,
-credential ids and digests; never the wallet's free-text description) and answers 204.
+hashed); ``POST /{tenant}/notification`` records each event once per ``notification_id`` in the
+audit log (event, offer, credential ids and digests; never the wallet's free-text description)
+and answers 204.
 """
 
 import io
@@ -38,7 +39,7 @@ import jsonschema
 import segno
 from fastapi import Body, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import case, delete, func, select, update
 from starlette.concurrency import run_in_threadpool
 
 from didkit_py._encoding import b64url_decode, b64url_encode
@@ -68,6 +69,8 @@ __all__ = ["OAuthError", "add_oid4vci_routes"]
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_TX_ATTEMPTS = 5
 PROOF_ALGS = ["EdDSA", "ES256", "ES256K"]
+#: How ``notifications.last_event`` records the events seen for one ``notification_id``.
+EVENT_CODES = {"credential_accepted": "a", "credential_failure": "f", "credential_deleted": "d"}
 
 
 class OAuthError(Exception):
@@ -850,17 +853,18 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
             raise bad_token
         if n is None or n.offer_id != o.id or n.expires_at <= now:
             raise OAuthError("invalid_notification_id", "the notification_id is invalid or expired")
+        # Each event is recorded once per notification_id: a repeat is a success (§11 says
+        # notifications are idempotent) that writes nothing, so a token cannot flood the log.
+        code = EVENT_CODES[event]
+        seen = func.coalesce(Notification.last_event, "")
         with service.sessions.begin() as s:
             done = s.execute(
                 update(Notification)
-                .where(
-                    Notification.id_hash == id_hash,
-                    or_(Notification.last_event.is_(None), Notification.last_event != event),
-                )
-                .values(last_event=event)
+                .where(Notification.id_hash == id_hash, seen.not_like(f"%{code}%"))
+                .values(last_event=seen + code)
             )
             if done.rowcount != 1:  # type: ignore[attr-defined]
-                return  # the same event again: already recorded (§11 notifications are idempotent)
+                return
             for cred_id, digest in n.credentials:
                 service._audit(
                     s,

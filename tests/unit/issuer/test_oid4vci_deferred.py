@@ -293,6 +293,14 @@ def test_notification_events_are_audited_once_each(api: Api) -> None:
     assert r.status_code == 204
     events = _notification_events(api)
     assert [e["details"]["event"] for e in events] == ["credential_deleted", "credential_accepted"]
+    # Each event once per notification_id: going back and forth records nothing more.
+    for event in ("credential_accepted", "credential_deleted", "credential_failure", "credential_failure"):
+        assert _notify(api, token, {"notification_id": nid, "event": event}).status_code == 204
+    assert [e["details"]["event"] for e in _notification_events(api)] == [
+        "credential_failure",
+        "credential_deleted",
+        "credential_accepted",
+    ]
     assert "Alice" not in str(api.client.get("/audit", headers=api.a.admin).json())
     with api.service.sessions() as s:
         assert s.get(Notification, nid) is None  # stored hashed

@@ -8,6 +8,12 @@ Parsers (wallet side): :func:`parse_credential_offer_uri`, :func:`parse_credenti
 :func:`credential_request_body`, :func:`build_proof_jwt`. Issuer side: :func:`parse_token_request`,
 :func:`parse_credential_request`, :func:`check_proof_jwt`. :class:`PreAuthorizedClient` runs the
 whole flow over an injected ``httpx.AsyncClient``.
+
+Deferred issuance (§9) and notifications (§11): :func:`parse_credential_outcome` (HTTP 200
+credentials or 202 ``transaction_id`` + ``interval``), :func:`deferred_request_body` /
+:func:`parse_deferred_request`, :func:`notification_request_body` /
+:func:`parse_notification_request`; the client's :meth:`~PreAuthorizedClient.credential_outcome`,
+:meth:`~PreAuthorizedClient.deferred_credential` and :meth:`~PreAuthorizedClient.notify`.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 
 from didkit_py.errors import DidkitError, InvalidInput, LimitExceeded, NotFound, UnsupportedError
 
@@ -257,6 +258,16 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
     async def _didkit_error(_request: Request, exc: DidkitError) -> JSONResponse:
         return _error_response(exc)
 
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL refuses text with NUL characters (SQLite stores them): such an identifier
+        # or value in a request is the caller's error, not the server's.
+        if "NUL (0x00)" in str(exc.orig):
+            return _error_response(
+                InvalidInput("text may not contain NUL characters", code="request.invalid")
+            )
+        raise exc
+
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # type: ignore[arg-type]
     app.add_middleware(RequestMetrics, histogram=ctx.requests)  # type: ignore[arg-type]
 
@@ -458,4 +469,7 @@ def create_app(settings: IssuerSettings, *, service: IssuerService | None = None
 
     add_oid4vci_routes(app, ctx, principal_for)
     add_ui_routes(app, ctx)
+    from .openapi_doc import install as document_openapi
+
+    document_openapi(app)  # the served OpenAPI: bodies, responses, errors, links (docs only)
     return app

@@ -1047,7 +1047,7 @@ class IssuerService:
                 "active": ("suspension", 0),
                 "reinstated": ("suspension", 0),
             }
-            if status not in mapping:
+            if not isinstance(status, str) or status not in mapping:
                 raise InvalidInput(
                     "status must be revoked, suspended or active",
                     code="status.value",

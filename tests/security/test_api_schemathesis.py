@@ -1,22 +1,26 @@
 """schemathesis against the issuer's and the verifier's own OpenAPI schemas (issue #13, item 2).
 
 Every operation gets schema-generated (and schema-violating) requests, authenticated with a
-tenant admin key on the issuer. Checks: no response is a 500 (``not_a_server_error``), and
-every response's body and content type match what the schema declares for its status, and
-every 4xx is a structured JSON error (``error_body_is_structured``: the schemas leave error
-bodies undeclared). Budget: ``SCHEMATHESIS_EXAMPLES`` (default 5) examples per operation,
+tenant admin key on the issuer. Checks: no response is a 500 (``not_a_server_error``), every
+response's body and content type match what the schema declares for its status, and every 4xx
+is a structured JSON error (``error_body_is_structured``). On the issuer, whose served schema
+states every request body, every status each operation can answer and the shared ``Error`` /
+``OAuthError`` bodies (``issuer/openapi_doc.py``), ``status_code_conformance`` also fails any
+undocumented status. Budget: ``SCHEMATHESIS_EXAMPLES`` (default 5) examples per operation,
 in-process over ASGI.
 
 The issuer runs on SQLite and on PostgreSQL (a throwaway cluster from ``tests/pg.py``; skipped
 when the server binaries are missing, failed under ``CI=true``).
 
-Stateful run (issuer): the served schema declares no OpenAPI links, so the test adds them to
-its copy — create DID → read / rotate it, → create a template on it → read it, → issue from
-it → revoke or suspend the credential, → create an offer → fetch it by reference — and lets
-schemathesis' state machine walk random sequences of them, schema-valid requests only, each
-walk in a fresh tenant (``SCHEMATHESIS_STATEFUL_EXAMPLES`` walks, default 40, of up to 12
-steps). Besides the three checks above, ``ensure_resource_availability`` and ``use_after_free``
-catch a created resource that the next call cannot find, or a revoked one that still answers.
+Stateful run (issuer): the served schema's OpenAPI links — create DID → read / rotate it, →
+create a template on it → read it, → issue from it → update the credential's status, → create
+an offer → fetch it by reference or as a QR code — drive schemathesis' state machine through
+random sequences of them, schema-valid requests only, each walk in a fresh tenant
+(``SCHEMATHESIS_STATEFUL_EXAMPLES`` walks, default 40, of up to 12 steps). The test only pins
+two link bodies (``PINNED_BODIES``: a template the new DID can sign, a credential that fits it)
+so walks reach issuance and status changes. Besides the checks above,
+``ensure_resource_availability`` and ``use_after_free`` catch a created resource that the next
+call cannot find, or a revoked one that still answers.
 The verifier gets the same from an OpenID4VP request to its transaction as JSON, QR code and
 pages (this walk found the QR code and the request object served under undocumented content
 types, and 201s documented as 200; fixed in ``verifier/service/app.py``).
@@ -46,6 +50,7 @@ from schemathesis.checks import (  # noqa: E402
     ensure_resource_availability,
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
     use_after_free,
 )
 from schemathesis.generation.modes import GenerationMode  # noqa: E402
@@ -59,8 +64,8 @@ def error_body_is_structured(ctx: Any, response: Any, case: Any) -> None:
     """A 4xx is a JSON object naming the error: ``{"error": ...}`` (our own and OAuth's), a
     problem document (``type``/``title``), or FastAPI's ``detail``; never a bare text or a trace.
 
-    The served schemas leave error bodies undeclared, so ``response_schema_conformance`` cannot
-    see this.
+    The verifier's schema leaves error bodies undeclared, so ``response_schema_conformance``
+    cannot see this there.
     """
     if not 400 <= response.status_code < 500 or (response.status_code in (404, 405) and not response.content):
         return
@@ -79,16 +84,18 @@ def error_body_is_structured(ctx: Any, response: Any, case: Any) -> None:
 
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, error_body_is_structured]
+#: The issuer documents every status each operation can answer, with its body schema.
+ISSUER_CHECKS = [*CHECKS, status_code_conformance]
 STATEFUL_CHECKS = [*CHECKS, ensure_resource_availability, use_after_free]
 # Found by this test and reported to the owner; the other checks still run on these operations.
 #: Operations whose served content type differs from their OpenAPI document (none today).
 KNOWN_CONTENT_TYPE_MISMATCH: dict[str, str] = {}
 
 
-def _checks(case: Any) -> list[Any]:
+def _checks(case: Any, checks: list[Any] = CHECKS) -> list[Any]:
     if case.operation.label in KNOWN_CONTENT_TYPE_MISMATCH:
-        return [c for c in CHECKS if c is not content_type_conformance]
-    return CHECKS
+        return [c for c in checks if c is not content_type_conformance]
+    return checks
 
 
 HYPOTHESIS = settings(
@@ -182,7 +189,7 @@ verifier = schemathesis.pytest.from_fixture("verifier_schema")
 @issuer.parametrize()
 @HYPOTHESIS
 def test_issuer_api(case: Any, issuer_api: tuple[Any, dict[str, str]]) -> None:
-    case.call_and_validate(headers=issuer_api[1], checks=_checks(case))
+    case.call_and_validate(headers=issuer_api[1], checks=_checks(case, ISSUER_CHECKS))
 
 
 @pytest.mark.slow
@@ -210,79 +217,34 @@ CREDENTIAL = {
     "type": ["VerifiableCredential"],
     "credentialSubject": {"id": "did:example:alice", "name": "Alice"},
 }
-#: Stands for the scenario's own tenant in link parameters (replaced before each call).
-TENANT = "scenario-tenant"
-#: POST /dids as docs/issuer.md describes it (the served schema takes any JSON), so that a
-#: walk's first step creates a DID often enough to go on from there.
-DID_CREATE = {
-    "type": "object",
-    "properties": {
-        "method": {"enum": ["key", "web"]},
-        "key_types": {"type": "array", "items": {"enum": ["Ed25519", "P-256", "secp256k1"]}, "maxItems": 2},
+#: (source path, method, status, link name) → a whole request body for that served link, so
+#: that walks go deep: a template its DID can sign (named after the DID, unique per tenant), a
+#: credential that fits it. The other served links are walked as served.
+PINNED_BODIES: dict[tuple[str, str, str, str], dict[str, Any]] = {
+    ("/dids", "post", "201", "CreateTemplate"): {
+        "name": "$response.body#/id",
+        "format": "eddsa-rdfc-2022",
+        "did_id": "$response.body#/id",
+        "contexts": ["https://www.w3.org/ns/credentials/examples/v2"],
+        "status_purposes": ["revocation", "suspension"],
     },
-    "required": ["method"],
-}
-#: (source path, method, status) → {link name: link with its target (method, path)}; link bodies
-#: replace the generated ones.
-LINKS: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {
-    ("/dids", "post", "201"): {
-        "GetDid": {
-            "target": ("get", "/dids/{did_id}"),
-            "parameters": {"path.did_id": "$response.body#/id"},
-        },
-        "RotateDid": {
-            "target": ("post", "/dids/{did_id}/rotate"),
-            "parameters": {"path.did_id": "$response.body#/id"},
-            "requestBody": {"key_type": "Ed25519"},
-        },
-        "CreateTemplate": {
-            "target": ("post", "/templates"),
-            "requestBody": {
-                "name": "$response.body#/id",
-                "format": "eddsa-rdfc-2022",
-                "did_id": "$response.body#/id",
-                "contexts": ["https://www.w3.org/ns/credentials/examples/v2"],
-                "status_purposes": ["revocation", "suspension"],
-            },
-        },
-    },
-    ("/templates", "post", "201"): {
-        "GetTemplate": {
-            "target": ("get", "/templates/{ident}"),
-            "parameters": {"path.ident": "$response.body#/name"},
-        },
-        "Issue": {
-            "target": ("post", "/credentials/issue"),
-            "requestBody": {"credential": CREDENTIAL, "options": {"template": "$response.body#/name"}},
-        },
-        "Offer": {
-            "target": ("post", "/offers"),
-            "requestBody": {"template": "$response.body#/name", "claims": {"name": "Bob"}},
-        },
-    },
-    ("/credentials/issue", "post", "201"): {
-        "Revoke": {
-            "target": ("post", "/credentials/status"),
-            "requestBody": {
-                "credentialId": "$response.body#/verifiableCredential/id",
-                "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}],
-            },
-        },
-        "Suspend": {
-            "target": ("post", "/credentials/status"),
-            "requestBody": {
-                "credentialId": "$response.body#/verifiableCredential/id",
-                "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "suspended"}],
-            },
-        },
-    },
-    ("/offers", "post", "201"): {
-        "GetOffer": {
-            "target": ("get", "/{tenant}/offers/{offer_id}"),
-            "parameters": {"path.tenant": TENANT, "path.offer_id": "$response.body#/offer_id"},
-        },
+    ("/templates", "post", "201", "Issue"): {
+        "credential": CREDENTIAL,
+        "options": {"template": "$response.body#/name"},
     },
 }
+
+
+def _pin_bodies(
+    spec: dict[str, Any], pinned: dict[tuple[str, str, str, str], dict[str, Any]]
+) -> dict[str, Any]:
+    """A copy of ``spec`` where the served links in ``pinned`` send that whole body."""
+    spec = copy.deepcopy(spec)
+    for (path, method, status, name), body in pinned.items():
+        link = spec["paths"][path][method]["responses"][status]["links"][name]
+        link["requestBody"] = copy.deepcopy(body)
+        link["x-schemathesis"] = {"merge_body": False}
+    return spec
 
 
 def _with_links(
@@ -290,8 +252,8 @@ def _with_links(
     links: dict[tuple[str, str, str], dict[str, dict[str, Any]]],
     bodies: dict[tuple[str, str], dict[str, Any]],
 ) -> dict[str, Any]:
-    """A copy of ``spec`` with ``links`` and request-body ``bodies``, and only the linked operations
-    (the stateless test covers the others one by one)."""
+    """A copy of ``spec`` with ``links`` and request-body ``bodies`` added (for a served schema
+    without links)."""
     spec = copy.deepcopy(spec)
     paths = spec["paths"]
     for (path, method, status), out_links in links.items():
@@ -309,9 +271,20 @@ def _with_links(
             "required": True,
             "content": {"application/json": {"schema": body}},
         }
-    linked = {(p, m) for p, m, _ in links} | {
-        (link["target"][1], link["target"][0]) for out in links.values() for link in out.values()
-    }
+    return spec
+
+
+def _only_linked(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` (in place) with only the operations that have or are the target of a link (the
+    stateless test covers the others one by one)."""
+    paths = spec["paths"]
+    by_id = {op["operationId"]: (p, m) for p, ops in paths.items() for m, op in ops.items()}
+    linked: set[tuple[str, str]] = set()
+    for path, ops in paths.items():
+        for method, op in ops.items():
+            for response in op.get("responses", {}).values():
+                for link in response.get("links", {}).values():
+                    linked |= {(path, method), by_id[link["operationId"]]}
     for path in list(paths):
         for method in list(paths[path]):
             if (path, method) not in linked:
@@ -321,7 +294,13 @@ def _with_links(
     return spec
 
 
-def _walk(app: Any, spec: dict[str, Any], roots: tuple[str, ...], base: type | None = None) -> dict[str, int]:
+def _walk(
+    app: Any,
+    spec: dict[str, Any],
+    roots: tuple[str, ...],
+    base: type | None = None,
+    checks: list[Any] = STATEFUL_CHECKS,
+) -> dict[str, int]:
     """Walk the linked operations of ``spec`` with schemathesis' state machine; return call counts.
 
     Walks start only at ``roots`` (random, schema-valid data) and go on along the links; ``base``
@@ -357,7 +336,7 @@ def _walk(app: Any, spec: dict[str, Any], roots: tuple[str, ...], base: type | N
         ) -> None:
             try:
                 case.validate_response(
-                    response, checks=STATEFUL_CHECKS, transport_kwargs=kw or None, recorder=self.recorder
+                    response, checks=checks, transport_kwargs=kw or None, recorder=self.recorder
                 )
             except Exception as exc:
                 failures.append(f"{case.operation.label} {response.status_code}: {exc}")
@@ -399,7 +378,7 @@ def test_issuer_api_stateful(issuer_api: tuple[Any, dict[str, str]]) -> None:
 
     app = issuer_api[0]
     with TestClient(app) as client:
-        spec = _with_links(client.get("/openapi.json").json(), LINKS, {("/dids", "post"): DID_CREATE})
+        spec = _only_linked(_pin_bodies(client.get("/openapi.json").json(), PINNED_BODIES))
     service = app.state.ctx.service
     tenants = iter(range(10**6))
 
@@ -413,16 +392,19 @@ def test_issuer_api_stateful(issuer_api: tuple[Any, dict[str, str]]) -> None:
             self.auth = {"Authorization": f"Bearer {token}"}
 
         def before_call(self, case: Any) -> None:
-            if (case.path_parameters or {}).get("tenant") == TENANT:
+            # The offer's tenant is the caller's (the served links cannot name it).
+            if "tenant" in (case.path_parameters or {}):
                 case.path_parameters["tenant"] = self.tenant
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"headers": self.auth}
 
-    calls = _walk(app, spec, ("POST /dids",), FreshTenant)
-    # The walks reached past the first links: credentials were issued from linked templates.
+    calls = _walk(app, spec, ("POST /dids",), FreshTenant, checks=[*STATEFUL_CHECKS, status_code_conformance])
+    # The walks reached past the first links: credentials were issued from linked templates,
+    # their status changed, offers were fetched by reference.
     assert calls.get("POST /credentials/issue 201", 0) > 0, calls
     assert calls.get("POST /credentials/status 200", 0) > 0, calls
+    assert calls.get("GET /{tenant}/offers/{offer_id} 200", 0) > 0, calls
 
 
 #: The verifier: a presentation request → its transaction as JSON, as a QR code, as pages.
@@ -453,6 +435,6 @@ def test_verifier_api_stateful(verifier_app: Any) -> None:
         "maxProperties": 1,
         "additionalProperties": False,
     }
-    spec = _with_links(served, VERIFIER_LINKS, {("/oid4vp/requests", "post"): create})
+    spec = _only_linked(_with_links(served, VERIFIER_LINKS, {("/oid4vp/requests", "post"): create}))
     calls = _walk(verifier_app, spec, ("POST /oid4vp/requests",))
     assert calls.get("GET /oid4vp/transactions/{tx_id} 200", 0) > 0, calls

@@ -135,6 +135,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "vct": _nullable(STR),
             "approval": {"type": "string", "enum": ["auto", "manual"]},
         },
+        "example": {
+            "id": "0b7c2f7e-6a4f-4d0e-8c61-1d2f3a4b5c6d",
+            "did_id": "6f1c0d9e-3a35-4b8e-9c56-8f0d4b0d2a11",
+            "created": "2026-01-01T00:00:00Z",
+            "name": "employee",
+            "format": "bbs-2023",
+            "types": ["EmployeeCredential"],
+            "contexts": ["https://www.w3.org/ns/credentials/examples/v2"],
+            "subject_schema": {"type": "object", "required": ["name"]},
+            "validity_seconds": 31536000,
+            "status_purposes": ["revocation", "suspension"],
+            "mandatory_pointers": ["/issuer"],
+            "disclosable": [],
+            "vct": None,
+            "approval": "auto",
+        },
     },
     "IssueResponse": {
         "type": "object",
@@ -144,6 +160,24 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "description": "a secured credential: a JSON-LD document with a proof, or a JWT / "
                 "SD-JWT as a string",
                 "anyOf": [{"type": "object"}, {"type": "string"}],
+            }
+        },
+        "example": {
+            "verifiableCredential": {
+                **CREDENTIAL_EXAMPLE,
+                "id": "urn:uuid:3f1c9e0a-0c1e-4d4a-9a51-2f1b3b4c5d6e",
+                "issuer": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+                "credentialStatus": {
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": "revocation",
+                    "statusListIndex": "94567",
+                    "statusListCredential": "https://issuer.example/acme/status/1",
+                },
+                "proof": {
+                    "type": "DataIntegrityProof",
+                    "cryptosuite": "eddsa-rdfc-2022",
+                    "proofValue": "z...",
+                },
             }
         },
     },
@@ -171,6 +205,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "scopes": {"type": "array", "items": {"type": "string", "enum": list(SCOPES)}},
             "token": {"type": "string", "description": "shown once; send as Authorization: Bearer"},
         },
+        "example": {"id": "k3J9x0aQ", "scopes": ["issue"], "token": "dki_k3J9x0aQ_..."},
     },
     "AuditEvent": {
         "type": "object",
@@ -221,6 +256,30 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "expires_in": {"type": "integer"},
             "tx_code": {"type": "string", "description": "only when asked for; shown once"},
         },
+        "example": {
+            "offer_id": "5d1e7a0c-2b8f-4d33-9a6e-7c0f1e2d3b4a",
+            "credential_offer": {
+                "credential_issuer": "https://issuer.example/acme",
+                "credential_configuration_ids": ["employee"],
+                "grants": {
+                    "urn:ietf:params:oauth:grant-type:pre-authorized_code": {
+                        "pre-authorized_code": "SplxlOBeZQQYbYS6WxSbIA",
+                        "tx_code": {
+                            "input_mode": "numeric",
+                            "length": 6,
+                            "description": "PIN from the issuer",
+                        },
+                    }
+                },
+            },
+            "credential_offer_uri": "https://issuer.example/acme/offers/5d1e7a0c-2b8f-4d33-9a6e-7c0f1e2d3b4a",
+            "deep_link": "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer.example%2F...",
+            "deep_link_by_value": "openid-credential-offer://?credential_offer=%7B%22credential_issuer...",
+            "qr_svg": "https://issuer.example/acme/offers/5d1e7a0c-2b8f-4d33-9a6e-7c0f1e2d3b4a/qr.svg",
+            "qr_png": "https://issuer.example/acme/offers/5d1e7a0c-2b8f-4d33-9a6e-7c0f1e2d3b4a/qr.png",
+            "expires_in": 600,
+            "tx_code": "493536",
+        },
     },
     "CredentialResponse": {
         "type": "object",
@@ -236,11 +295,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
             "notification_id": STR,
         },
+        "example": {
+            "credentials": [{"credential": "eyJhbGciOiJFZERTQSJ9..."}],
+            "notification_id": "3fwe98js",
+        },
     },
     "DeferredPending": {
         "type": "object",
         "required": ["transaction_id", "interval"],
         "properties": {"transaction_id": STR, "interval": {"type": "integer"}},
+        "example": {"transaction_id": "8xLOxBtZp8", "interval": 5},
     },
     "Deferred": {
         "type": "object",
@@ -694,6 +758,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                     },
                 },
                 "Access token (RFC 6749 §5.1)",
+                {"access_token": "czZCaGRSa3F0MzpnWDFmQmF0M2JW", "token_type": "Bearer", "expires_in": 300},
             ),
             "400": OAUTH_400,
             "413": _error("Request body too large"),
@@ -705,6 +770,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "200": _json(
                 {"type": "object", "required": ["c_nonce"], "properties": {"c_nonce": STR}},
                 "A fresh nonce (OpenID4VCI §7)",
+                {"c_nonce": "wKI4LT17ac15ES9bw8ac4"},
             ),
             "404": _error("No such tenant"),
             "422": INVALID,

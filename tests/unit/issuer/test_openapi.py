@@ -3,6 +3,7 @@ issue #13 item 2); schemathesis checks the service against it (tests/security)."
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -164,3 +165,34 @@ def test_nul_in_an_identifier_is_not_a_server_error(api: Api) -> None:
     assert r.json()["error"] == ("request.invalid" if want == 422 else "template.notFound")
     assert api.client.get("/dids/a%00b", headers=api.a.admin).status_code == want
     assert api.client.get("/acme%00/did.json").status_code == want
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_examples_match_their_schemas(spec: dict[str, Any]) -> None:
+    """Every example in the document (component, request body, response) fits its schema."""
+    import jsonschema
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    registry: Registry[Any] = Registry().with_resource("urn:openapi", Resource(spec, DRAFT202012))
+
+    def check(schema: dict[str, Any], example: Any, where: str) -> None:
+        text = json.dumps(schema).replace('"#/components/', '"urn:openapi#/components/')
+        validator = jsonschema.Draft202012Validator(json.loads(text), registry=registry)
+        errors = [e.message for e in validator.iter_errors(example)]
+        assert not errors, f"{where}: {errors[:3]}"
+
+    n = 0
+    for name, schema in spec["components"]["schemas"].items():
+        if "example" in schema:
+            check(schema, schema["example"], f"components/{name}")
+            n += 1
+    for method, path, op in _operations(spec):
+        places = [("request", op.get("requestBody", {}).get("content", {}))]
+        places += [(status, r.get("content", {})) for status, r in op["responses"].items()]
+        for where, content in places:
+            for c in content.values():
+                if "example" in c:
+                    check(c["schema"], c["example"], f"{method.upper()} {path} {where}")
+                    n += 1
+    assert n >= 25

@@ -378,9 +378,10 @@ def _walk(
             )
         except hypothesis.errors.Flaky:
             assert not failures, failures
-            if len(scenarios) < STATEFUL_EXAMPLES:
-                continue
-        break
+        # Hypothesis may also end a run early (e.g. after many short walks): go on with a new
+        # seed until the budget of walks is spent.
+        if len(scenarios) >= STATEFUL_EXAMPLES:
+            break
     assert not failures, failures
     print(f"{len(scenarios)} stateful walks, {sum(scenarios)} calls:", sorted(calls.items()))
     assert len(scenarios) >= STATEFUL_EXAMPLES

@@ -68,6 +68,7 @@ def b58_encode(data: bytes) -> str:
 #: 60,000-character proofValue cost 3 s of CPU, 1 MiB would cost minutes), so longer text is
 #: refused before it is decoded.
 MAX_B58_CHARS = 1024
+_B58_RE = re.compile(r"[1-9A-HJ-NP-Za-km-z]*")
 
 
 def b58_decode(text: str, *, at: str | None = None) -> bytes:
@@ -77,6 +78,10 @@ def b58_decode(text: str, *, at: str | None = None) -> bytes:
         raise LimitExceeded(
             f"base58btc text longer than {MAX_B58_CHARS} characters", code="encoding.base58", at=at
         )
+    # The Bitcoin alphabet only: the base58 package strips trailing whitespace, which let a
+    # proofValue with a trailing space verify as the original (two spellings of one signature).
+    if _B58_RE.fullmatch(text) is None:
+        raise InvalidInput("not base58btc", code="encoding.base58", at=at)
     try:
         return base58.b58decode(text.encode("ascii"))
     except (ValueError, UnicodeEncodeError):

@@ -457,7 +457,14 @@ class _ToRdf:
         if datatype == "@json":
             from c14n.Canonicalize import canonicalize as jcs
 
-            text, datatype = jcs(value).decode("utf-8"), _RDF + "JSON"
+            try:
+                text, datatype = jcs(value).decode("utf-8"), _RDF + "JSON"
+            except (OverflowError, ValueError, TypeError, RecursionError):
+                # e.g. an integer beyond a double: JCS (RFC 8785) numbers are IEEE 754 doubles.
+                raise InvalidInput(
+                    "@json literal has no JCS canonical form (number beyond a double?)",
+                    code="jsonld.number",
+                ) from None
         elif isinstance(value, bool):
             text, datatype = ("true" if value else "false"), datatype or _XSD + "boolean"
         elif isinstance(value, int | float):

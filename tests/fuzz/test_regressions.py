@@ -217,3 +217,37 @@ def test_check_json_limits_pointers(doc: Any, code: str, at: str) -> None:
     with pytest.raises(InvalidInput) as info:
         check_json_limits(doc, Limits(max_depth=4))
     assert (info.value.code, info.value.at) == (code, at)
+
+
+@pytest.mark.parametrize("suffix", [" ", "\n", "\t", " \r\n"])
+def test_di_proof_value_with_trailing_whitespace_is_rejected(suffix: str) -> None:
+    """tamper:eddsa-rdfc-2022 (run seed 1126): ``proofValue`` + ``" "`` VERIFIED — the base58
+    package strips trailing whitespace, so one signature had many spellings. b58_decode now
+    takes the Bitcoin alphabet only; the changed credential no longer verifies."""
+    from didkit_py._encoding import b58_decode
+    from fuzz.corpus import samples
+
+    target = TARGETS["tamper:eddsa-rdfc-2022"]
+    original = samples()["eddsa-rdfc-2022"].secured
+    assert isinstance(original, dict)
+    doc = json.loads(json.dumps(original))
+    doc["proof"]["proofValue"] += suffix
+    with pytest.raises(InvalidInput):
+        b58_decode(doc["proof"]["proofValue"][1:])
+    assert run_case(target, doc).kind == "ok"  # not "accepted"
+    assert not target.call(doc).verified
+    assert target.call(original).verified
+
+
+@pytest.mark.parametrize("value", [10**400, {"a": [-(10**309)]}])
+def test_json_literal_beyond_a_double(value: Any) -> None:
+    """tamper:ecdsa-rdfc-2019 / tamper:bbs-2023 (run seed 1126): an ``@json``-typed value holding
+    an integer beyond a double made JCS raise OverflowError out of ``to_quads`` (and so out of
+    ``credentials.verify``). Now InvalidInput (code jsonld.number)."""
+    doc = {
+        "@context": {"x": {"@id": "https://example.org/x", "@type": "@json"}},
+        "@id": "https://example.org/s",
+        "x": value,
+    }
+    with pytest.raises(InvalidInput):
+        to_quads(doc, loader=DocumentLoader())

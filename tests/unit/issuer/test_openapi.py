@@ -196,3 +196,10 @@ def test_examples_match_their_schemas(spec: dict[str, Any]) -> None:
                     check(c["schema"], c["example"], f"{method.upper()} {path} {where}")
                     n += 1
     assert n >= 25
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_document_is_valid_openapi(spec: dict[str, Any]) -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(spec)
+    assert spec["openapi"].startswith("3.1")

@@ -244,7 +244,7 @@ def _revision() -> str:
             [git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(  # noqa: S603
-            [git, "status", "--porcelain", "--untracked-files=no", "--", "didkit_py", "fuzz"],
+            [git, "status", "--porcelain", "--untracked-files=no", "--", "didkit_py", "fuzz/*.py"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -256,7 +256,13 @@ def _revision() -> str:
 
 
 def print_table(
-    rows: list[dict[str, Any]], *, minutes: float, workers: int, seed: int | None = None, started: str = ""
+    rows: list[dict[str, Any]],
+    *,
+    minutes: float,
+    workers: int,
+    seed: int | None = None,
+    started: str = "",
+    revision: str = "",
 ) -> None:
     """One row per target. ``parsed``: cases the parser accepted (the rest were rejected with a
     DidkitError, crashed, or were accepted/malleable tamperings)."""
@@ -265,7 +271,7 @@ def print_table(
         f"{platform.platform()}, Python {platform.python_version()}"
     )
     if seed is not None:
-        print(f"seed {seed}, started {started}, code {_revision()}")
+        print(f"seed {seed}, started {started}, code {revision or _revision()}")
     header = (
         f"{'target':<24} {'parser / check':<50} {'cases':>8} {'/s':>6} {'parsed':>7} "
         f"{'crashes':>7} {'accepted':>8} {'malleable':>9} {'max ms':>7}"
@@ -334,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seed {seed}; {len(names)} targets, {per_target:.1f} s each", file=sys.stderr)
     rows: list[dict[str, Any]] = []
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    revision = _revision()  # at the start: the workers import the code as it is now
     with ProcessPoolExecutor(max_workers=args.workers) as ex:
         futures = [
             ex.submit(fuzz_target, n, per_target, seed + i, args.case_timeout, args.max_cases, until)
@@ -344,7 +351,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  done {row['target']}: {row['cases']} cases", file=sys.stderr)
             rows.append(row)
     rows.sort(key=lambda r: names.index(r["target"]))
-    print_table(rows, minutes=args.minutes, workers=args.workers, seed=seed, started=started)
+    print_table(
+        rows, minutes=args.minutes, workers=args.workers, seed=seed, started=started, revision=revision
+    )
     if args.json:
         print(json.dumps(rows))
     return 1 if any(r["crashes"] or r["accepted"] for r in rows) else 0

@@ -200,6 +200,7 @@ def test_examples_match_their_schemas(spec: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_document_is_valid_openapi(spec: dict[str, Any]) -> None:
-    validator = pytest.importorskip("openapi_spec_validator")
+    import openapi_spec_validator as validator  # in the test extra: never skipped
+
     validator.validate(spec)
     assert spec["openapi"].startswith("3.1")

@@ -63,6 +63,14 @@ ALLOWED: dict[tuple[str, str], str] = {
         "issuer/oid4vci.py",
         "Offer.token_hash == sha256_hex(access)",
     ): "SQL lookup by SHA-256 of the access token",
+    (
+        "issuer/oid4vci.py",
+        "DeferredRequest.transaction_hash == sha256_hex(transaction_id)",
+    ): "SQL lookup by SHA-256 of the 256-bit deferred transaction id",
+    (
+        "issuer/oid4vci.py",
+        "Notification.id_hash == id_hash",
+    ): "SQL lookup by SHA-256 of the notification id",
     ("issuer/service.py", "ApiKey.tenant_id == t.id"): "tenant ids are not secret",
     ("issuer/service.py", "Tenant.id == ApiKey.tenant_id"): "SQL join on tenant ids (not secret)",
     (

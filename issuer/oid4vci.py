@@ -455,18 +455,27 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
             raise bad
         return authorization[7:].strip()
 
-    def _offer_for_token(tenant: str, access: str, bad: OAuthError) -> tuple[Any, Offer, Template]:
+    def _token_offer(tenant: str, access: str, bad: OAuthError) -> tuple[Any, Offer]:
+        """The tenant and offer behind an access token, expired or not (the caller decides)."""
         try:
             t = tenant_or_404(tenant)
         except NotFound:
             raise bad from None
         with service.sessions() as s:
             o = s.scalar(select(Offer).where(Offer.token_hash == sha256_hex(access), Offer.tenant_id == t.id))
-            if o is None or o.token_expires_at is None or o.token_expires_at <= service.clock():
+            if o is None:
                 raise bad
+            return t, o
+
+    def _offer_for_token(tenant: str, access: str, bad: OAuthError) -> tuple[Any, Offer, Template]:
+        """The tenant, offer and template behind an access token that has not expired."""
+        t, o = _token_offer(tenant, access, bad)
+        if o.token_expires_at is None or o.token_expires_at <= service.clock():
+            raise bad
+        with service.sessions() as s:
             tpl = s.get(Template, o.template_id)
-            assert tpl is not None
-            return t, o, tpl
+        assert tpl is not None
+        return t, o, tpl
 
     def _claim(s: Any, o: Offer, n: int) -> None:
         """Count ``n`` more credentials against the offer's batch limit (in ``s``'s transaction)."""
@@ -740,18 +749,6 @@ def add_oid4vci_routes(app: FastAPI, ctx: "AppContext", principal_for: Callable[
                     details={"deferred_id": d.id},
                 )
         return _deferred_view(principal, deferred_id)
-
-    def _token_offer(tenant: str, access: str, bad: OAuthError) -> tuple[Any, Offer]:
-        """The tenant and offer behind an access token, expired or not (the caller decides)."""
-        try:
-            t = tenant_or_404(tenant)
-        except NotFound:
-            raise bad from None
-        with service.sessions() as s:
-            o = s.scalar(select(Offer).where(Offer.token_hash == sha256_hex(access), Offer.tenant_id == t.id))
-            if o is None:
-                raise bad
-            return t, o
 
     def _token_live(o: Offer, item: Any, now: datetime) -> bool:
         """Valid now, or (at the deferred and notification endpoints) for its own unexpired items."""
